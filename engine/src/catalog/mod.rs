@@ -1,0 +1,155 @@
+//! The lake as a DataFusion catalog: layers (top-level folders) are schemas, Delta tables are
+//! tables. See [`layout`] for the naming rule.
+
+mod layout;
+mod schema;
+
+use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
+
+use datafusion::catalog::{CatalogProvider, SchemaProvider};
+use datafusion::error::DataFusionError;
+use deltalake::logstore::LogStore as _;
+use deltalake::{DeltaTableBuilder, ObjectStore};
+use parking_lot::RwLock;
+use url::Url;
+
+pub use layout::{DEFAULT_SCHEMA, LakeLayout, SchemaLayout, TableFolder, sql_name};
+pub use schema::LakeSchema;
+
+use crate::error::{EngineError, Result};
+use crate::location::{display_url, folder_url};
+
+/// A lake root as a catalog. The list of schemas and tables is refreshed by
+/// [`LakeCatalog::refresh`]; each table's data is refreshed by the query that reads it.
+#[derive(Debug)]
+pub struct LakeCatalog {
+    name: String,
+    root: Url,
+    store: Arc<dyn ObjectStore>,
+    storage_options: HashMap<String, String>,
+    /// Schemas found in the lake, kept across refreshes so their tables keep their snapshots.
+    layers: RwLock<BTreeMap<String, Arc<LakeSchema>>>,
+    /// Schemas made with `CREATE SCHEMA`: they live as long as the engine.
+    created: RwLock<BTreeMap<String, Arc<dyn SchemaProvider>>>,
+}
+
+impl LakeCatalog {
+    /// Opens the lake at `location` and lists its tables.
+    pub async fn open(
+        name: &str,
+        location: &str,
+        storage_options: HashMap<String, String>,
+    ) -> Result<Self> {
+        let root = folder_url(location)?;
+        let store = DeltaTableBuilder::from_url(root.clone())
+            .and_then(|b| b.with_storage_options(storage_options.clone()).build_storage())
+            .map_err(|e| EngineError::InvalidLocation {
+                location: location.to_string(),
+                reason: e.to_string(),
+            })?
+            .object_store(None);
+        let catalog = Self {
+            name: name.to_string(),
+            root,
+            store,
+            storage_options,
+            layers: RwLock::new(BTreeMap::new()),
+            created: RwLock::new(BTreeMap::new()),
+        };
+        catalog.refresh().await?;
+        Ok(catalog)
+    }
+
+    /// The catalog's name in SQL.
+    pub fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The lake root.
+    pub fn root(&self) -> &Url {
+        &self.root
+    }
+
+    /// Lists the lake again, so tables and layers created since are seen and removed ones go.
+    /// Tables still present keep their loaded snapshots.
+    pub async fn refresh(&self) -> Result<()> {
+        let layout = layout::discover(self.store.as_ref()).await.map_err(|e| EngineError::Lake {
+            location: display_url(&self.root),
+            reason: e.to_string(),
+        })?;
+        let mut layers = self.layers.write();
+        layers.retain(|name, _| layout.schemas.contains_key(name));
+        for (name, tables) in &layout.schemas {
+            let schema = layers.entry(name.clone()).or_insert_with(|| {
+                Arc::new(LakeSchema::new(
+                    format!("{}.{name}", self.name),
+                    self.root.clone(),
+                    self.storage_options.clone(),
+                ))
+            });
+            schema.set_layout(tables);
+        }
+        Ok(())
+    }
+
+    /// The lake schema called `name`, if the lake has that layer.
+    pub fn layer(&self, name: &str) -> Option<Arc<LakeSchema>> {
+        self.layers.read().get(name).cloned()
+    }
+}
+
+impl CatalogProvider for LakeCatalog {
+    fn schema_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.layers.read().keys().cloned().collect();
+        names.extend(self.created.read().keys().cloned());
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    fn schema(&self, name: &str) -> Option<Arc<dyn SchemaProvider>> {
+        if let Some(layer) = self.layer(name) {
+            return Some(layer);
+        }
+        self.created.read().get(name).cloned()
+    }
+
+    fn register_schema(
+        &self,
+        name: &str,
+        schema: Arc<dyn SchemaProvider>,
+    ) -> datafusion::error::Result<Option<Arc<dyn SchemaProvider>>> {
+        if self.layers.read().contains_key(name) {
+            return Err(DataFusionError::Plan(format!(
+                "schema {}.{name} already exists: it is a folder of the lake",
+                self.name
+            )));
+        }
+        Ok(self.created.write().insert(name.to_string(), schema))
+    }
+
+    fn deregister_schema(
+        &self,
+        name: &str,
+        cascade: bool,
+    ) -> datafusion::error::Result<Option<Arc<dyn SchemaProvider>>> {
+        if self.layers.read().contains_key(name) {
+            return Err(DataFusionError::Plan(format!(
+                "schema {}.{name} is a folder of the lake; Lakeshore never deletes lake folders",
+                self.name
+            )));
+        }
+        let mut created = self.created.write();
+        if let Some(schema) = created.get(name)
+            && !cascade
+            && !schema.table_names().is_empty()
+        {
+            return Err(DataFusionError::Plan(format!(
+                "schema {}.{name} is not empty; use CASCADE to drop it with its tables",
+                self.name
+            )));
+        }
+        Ok(created.remove(name))
+    }
+}

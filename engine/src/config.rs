@@ -1,0 +1,47 @@
+use std::collections::HashMap;
+use std::path::PathBuf;
+
+/// How to open a lake and how much of the machine a query may use.
+#[derive(Debug, Clone)]
+pub struct EngineConfig {
+    /// The lake root: a local path or an object-store URI. `None` opens an empty catalog, where
+    /// `delta_scan(...)`, `COPY` and plain SQL still work.
+    pub lake: Option<String>,
+    /// The name of the catalog the lake becomes.
+    pub catalog_name: String,
+    /// Options for the object store (credentials, endpoints), passed to delta-rs as they are.
+    pub storage_options: HashMap<String, String>,
+    /// Memory a query may hold, in bytes; operators that can spill go to disk past it.
+    /// `None` means no limit.
+    pub memory_limit: Option<usize>,
+    /// Where spilled data goes; the system's temporary folder when `None`.
+    pub spill_dir: Option<PathBuf>,
+    /// Parallelism of a query; defaults to the number of cores.
+    pub target_partitions: usize,
+    /// Rows per record batch.
+    pub batch_size: usize,
+}
+
+impl Default for EngineConfig {
+    fn default() -> Self {
+        Self {
+            lake: None,
+            catalog_name: "lake".to_string(),
+            storage_options: HashMap::new(),
+            memory_limit: None,
+            spill_dir: None,
+            target_partitions: std::thread::available_parallelism().map_or(1, |n| n.get()),
+            batch_size: 8192,
+        }
+    }
+}
+
+impl EngineConfig {
+    /// A configuration for the lake at `lake`, defaults elsewhere.
+    pub fn for_lake(lake: impl Into<String>) -> Self {
+        Self {
+            lake: Some(lake.into()),
+            ..Self::default()
+        }
+    }
+}

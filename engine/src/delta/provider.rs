@@ -1,0 +1,94 @@
+//! The scan DataFusion plans against: delta-rs' scan of one snapshot, with errors that name the
+//! table.
+
+use std::borrow::Cow;
+use std::sync::Arc;
+
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
+use datafusion::common::Statistics;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown, TableType};
+use datafusion::physical_plan::ExecutionPlan;
+use deltalake::DeltaTable;
+
+use crate::error::EngineError;
+
+/// One snapshot of a Delta table, ready to scan. Queries that planned against it keep reading
+/// that snapshot even when the table moves on.
+#[derive(Debug)]
+pub(crate) struct DeltaTableProvider {
+    /// How messages name the table.
+    name: String,
+    scan: Arc<dyn TableProvider>,
+}
+
+impl DeltaTableProvider {
+    /// A scan of the snapshot `table` holds now. Fails, naming the table and the feature, when
+    /// the table needs a reader feature we cannot read.
+    pub(crate) async fn try_new(name: &str, table: &DeltaTable) -> Result<Self, EngineError> {
+        let scan = table
+            .table_provider()
+            .build()
+            .await
+            .map_err(|e| EngineError::Table {
+                table: name.to_string(),
+                reason: e.strip_backtrace().to_string(),
+            })?;
+        Ok(Self {
+            name: name.to_string(),
+            scan: Arc::new(scan),
+        })
+    }
+
+    fn name_table(&self, error: DataFusionError) -> DataFusionError {
+        error.context(format!("table {}", self.name))
+    }
+}
+
+#[async_trait]
+impl TableProvider for DeltaTableProvider {
+    fn schema(&self) -> SchemaRef {
+        self.scan.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    fn get_logical_plan(&self) -> Option<Cow<'_, LogicalPlan>> {
+        None
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        self.scan
+            .scan(state, projection, filters, limit)
+            .await
+            .map_err(|e| self.name_table(e))
+    }
+
+    async fn scan_with_args<'a>(&self, state: &dyn Session, args: ScanArgs<'a>) -> Result<ScanResult> {
+        self.scan
+            .scan_with_args(state, args)
+            .await
+            .map_err(|e| self.name_table(e))
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> Result<Vec<TableProviderFilterPushDown>> {
+        self.scan.supports_filters_pushdown(filters)
+    }
+
+    fn statistics(&self) -> Option<Statistics> {
+        self.scan.statistics()
+    }
+}

@@ -1,0 +1,79 @@
+//! `delta_scan('uri')`: any Delta table by its location, like Synapse's
+//! `OPENROWSET(BULK ..., FORMAT = 'DELTA')`.
+//!
+//! DataFusion calls table functions synchronously while planning, but loading a table is I/O.
+//! So the engine loads the locations a statement names (see [`super::StatementReferences`])
+//! before planning it, and the function hands out what was loaded.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
+use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::Expr;
+use parking_lot::Mutex;
+
+use super::TableRefresher;
+use super::references::DELTA_SCAN;
+use crate::error::Result as EngineResult;
+use crate::location::folder_url;
+
+#[derive(Debug)]
+pub(crate) struct DeltaScanFunction {
+    storage_options: HashMap<String, String>,
+    /// Tables read by path so far, by location as written; each keeps its snapshot fresh.
+    tables: Mutex<HashMap<String, Arc<TableRefresher>>>,
+    /// The latest scan of each location, for the statement being planned.
+    scans: Mutex<HashMap<String, Arc<dyn TableProvider>>>,
+}
+
+impl DeltaScanFunction {
+    pub(crate) fn new(storage_options: HashMap<String, String>) -> Self {
+        Self {
+            storage_options,
+            tables: Mutex::new(HashMap::new()),
+            scans: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// Brings each location up to date, so planning can read it.
+    pub(crate) async fn load(&self, locations: &[String]) -> EngineResult<()> {
+        for location in locations {
+            let known = self.tables.lock().get(location).cloned();
+            let table = match known {
+                Some(table) => table,
+                None => {
+                    let table = Arc::new(TableRefresher::at(
+                        folder_url(location)?,
+                        self.storage_options.clone(),
+                    ));
+                    self.tables.lock().insert(location.clone(), table.clone());
+                    table
+                }
+            };
+            let scan = table.latest().await?;
+            self.scans.lock().insert(location.clone(), scan);
+        }
+        Ok(())
+    }
+}
+
+impl TableFunctionImpl for DeltaScanFunction {
+    fn call_with_args(&self, args: TableFunctionArgs) -> Result<Arc<dyn TableProvider>> {
+        let location = match args.exprs() {
+            [Expr::Literal(value, _)] => value.try_as_str().flatten(),
+            _ => None,
+        };
+        let Some(location) = location else {
+            return Err(DataFusionError::Plan(format!(
+                "{DELTA_SCAN} takes the table's location as one string literal, \
+                 as in {DELTA_SCAN}('/data/silver/orders')"
+            )));
+        };
+        self.scans.lock().get(location).cloned().ok_or_else(|| {
+            DataFusionError::Plan(format!(
+                "{DELTA_SCAN}('{location}') was not loaded: run the statement through Engine::execute"
+            ))
+        })
+    }
+}

@@ -1,0 +1,63 @@
+use datafusion::error::DataFusionError;
+use deltalake::DeltaTableError;
+
+/// Everything that can go wrong in the engine, each naming what failed.
+#[derive(Debug, thiserror::Error)]
+pub enum EngineError {
+    /// The lake or table location is not a path or URI we can read.
+    #[error("invalid location '{location}': {reason}")]
+    InvalidLocation { location: String, reason: String },
+
+    /// Listing the lake's folders failed.
+    #[error("cannot list the lake at {location}: {reason}")]
+    Lake { location: String, reason: String },
+
+    /// A Delta table could not be opened or refreshed.
+    #[error("table {table}: {reason}")]
+    Table { table: String, reason: String },
+
+    /// The configuration cannot be used.
+    #[error("invalid configuration: {0}")]
+    Config(String),
+
+    /// Planning or running a statement failed.
+    #[error("{}", describe_datafusion(.0))]
+    Query(#[from] DataFusionError),
+}
+
+pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+impl EngineError {
+    /// The error of a Delta table that failed to load, with the cause in words a user can act on.
+    pub(crate) fn table(table: impl Into<String>, source: &DeltaTableError) -> Self {
+        EngineError::Table {
+            table: table.into(),
+            reason: crate::delta::describe_delta_error(source),
+        }
+    }
+}
+
+/// DataFusion's messages, without the layers of context that repeat the same words, and with
+/// our own errors (carried through DataFusion as external errors) shown as they are.
+fn describe_datafusion(error: &DataFusionError) -> String {
+    match error {
+        DataFusionError::External(inner) => match inner.downcast_ref::<EngineError>() {
+            Some(engine) => engine.to_string(),
+            None => inner.to_string(),
+        },
+        DataFusionError::Context(context, inner) => {
+            format!("{context}: {}", describe_datafusion(inner))
+        }
+        DataFusionError::Shared(inner) => describe_datafusion(inner),
+        other => other.strip_backtrace().to_string(),
+    }
+}
+
+impl From<EngineError> for DataFusionError {
+    fn from(error: EngineError) -> Self {
+        match error {
+            EngineError::Query(inner) => inner,
+            other => DataFusionError::External(Box::new(other)),
+        }
+    }
+}

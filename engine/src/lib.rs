@@ -1,0 +1,19 @@
+//! Lakeshore's engine: a lake of Delta tables as a SQL catalog, on DataFusion and delta-rs.
+//!
+//! Open a lake with [`Engine::open`], then run SQL with [`Engine::execute`], which returns a
+//! stream of Arrow record batches. The lake root becomes a catalog (`lake` by default), each
+//! top-level folder a schema, and each Delta table below it a table; see [`catalog`] for the
+//! naming rule.
+
+pub mod catalog;
+mod config;
+mod delta;
+mod engine;
+mod error;
+mod location;
+mod statements;
+
+pub use config::EngineConfig;
+pub use engine::Engine;
+pub use error::{EngineError, Result};
+pub use statements::split_statements;

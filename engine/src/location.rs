@@ -1,0 +1,72 @@
+//! Turning what a user types (a path or a URI) into the URL that delta-rs and object stores use.
+
+use std::path::Path;
+
+use url::Url;
+
+use crate::error::{EngineError, Result};
+
+/// The URL of a folder (a lake root or a table root), always ending in `/` so that joining a
+/// child name keeps the folder. Local paths must exist; object-store URIs are taken as they are.
+pub(crate) fn folder_url(location: &str) -> Result<Url> {
+    let invalid = |reason: String| EngineError::InvalidLocation {
+        location: location.to_string(),
+        reason,
+    };
+    let trimmed = location.trim();
+    if trimmed.is_empty() {
+        return Err(invalid("the location is empty".to_string()));
+    }
+    let mut url = if trimmed.contains("://") {
+        Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?
+    } else {
+        let path = Path::new(trimmed);
+        let absolute = std::fs::canonicalize(path).map_err(|e| invalid(e.to_string()))?;
+        if !absolute.is_dir() {
+            return Err(invalid("not a folder".to_string()));
+        }
+        Url::from_directory_path(&absolute)
+            .map_err(|()| invalid("not an absolute path".to_string()))?
+    };
+    if !url.path().ends_with('/') {
+        let path = format!("{}/", url.path());
+        url.set_path(&path);
+    }
+    Ok(url)
+}
+
+/// A URL for messages: what the user typed, without credentials a URI might carry.
+pub(crate) fn display_url(url: &Url) -> String {
+    let mut shown = url.clone();
+    let _ = shown.set_password(None);
+    if url.scheme() == "file" {
+        return url.path().trim_end_matches('/').to_string();
+    }
+    shown.as_str().trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn local_folder_becomes_a_file_url_with_a_trailing_slash() {
+        let dir = std::env::temp_dir();
+        let url = folder_url(dir.to_str().unwrap()).unwrap();
+        assert_eq!(url.scheme(), "file");
+        assert!(url.path().ends_with('/'));
+    }
+
+    #[test]
+    fn missing_local_folder_is_an_error_naming_it() {
+        let err = folder_url("/no/such/lakeshore/folder").unwrap_err().to_string();
+        assert!(err.contains("/no/such/lakeshore/folder"), "{err}");
+    }
+
+    #[test]
+    fn object_store_uri_keeps_its_scheme_and_drops_credentials_when_shown() {
+        let url = folder_url("s3://user:secret@bucket/lake").unwrap();
+        assert_eq!(url.as_str(), "s3://user:secret@bucket/lake/");
+        assert!(!display_url(&url).contains("secret"));
+    }
+}

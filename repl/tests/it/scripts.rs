@@ -1,0 +1,185 @@
+//! Where statements come from (-c, -f, standard input), their order, and how errors end a run.
+
+use std::io::Read;
+use std::process::Stdio;
+
+use crate::support::{Lake, lakeshore, run, run_with_stdin};
+
+#[test]
+fn a_command_with_several_statements_runs_them_all_in_order() {
+    let output = run(&mut lakeshore(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT 1 AS one; SELECT 'x;y' AS two",
+    ]))
+    .ok();
+    assert_eq!(output, "one\n1\ntwo\nx;y\n");
+}
+
+#[test]
+fn commands_and_files_run_in_command_line_order() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = dir.path().join("middle.sql");
+    std::fs::write(&file, "SELECT 2 AS b;\nSELECT 3 AS c;\n").expect("write script");
+    let output = run(&mut lakeshore(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT 1 AS a",
+        "-f",
+        file.to_str().expect("UTF-8 path"),
+        "-c",
+        "SELECT 4 AS d",
+    ]))
+    .ok();
+    assert_eq!(output, "a\n1\nb\n2\nc\n3\nd\n4\n");
+}
+
+#[test]
+fn a_file_stops_at_its_first_failing_statement() {
+    let lake = Lake::silver();
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = dir.path().join("three.sql");
+    std::fs::write(
+        &file,
+        "SELECT count(*) AS n FROM silver.updates;\n\
+         SELECT * FROM silver.no_such_table;\n\
+         SELECT 'third' AS never;\n",
+    )
+    .expect("write script");
+    let result = run(&mut lakeshore(&[
+        "--lake",
+        lake.root(),
+        "--format",
+        "csv",
+        "-f",
+        file.to_str().expect("UTF-8 path"),
+    ]))
+    .failed();
+    assert_eq!(
+        result.stdout, "n\n100\n",
+        "the first result only: {result:#?}"
+    );
+    assert!(result.stderr.contains("no_such_table"), "{result:#?}");
+    assert!(!result.stderr.contains("never"), "{result:#?}");
+}
+
+#[test]
+fn a_missing_file_is_named_in_the_error() {
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let missing = dir.path().join("missing.sql");
+    let result = run(&mut lakeshore(&[
+        "-c",
+        "SELECT 1",
+        "-f",
+        missing.to_str().expect("UTF-8 path"),
+    ]))
+    .failed();
+    assert!(result.stderr.contains("missing.sql"), "{result:#?}");
+    assert!(
+        result.stdout.contains('1'),
+        "the -c before the file ran: {result:#?}"
+    );
+}
+
+#[test]
+fn bad_sql_fails_with_an_error_message() {
+    let result = run(&mut lakeshore(&["-c", "SELEC 1"])).failed();
+    assert!(result.stderr.contains("SELEC"), "{result:#?}");
+    assert_eq!(result.stdout, "");
+}
+
+#[test]
+fn a_missing_table_fails_with_its_name() {
+    let lake = Lake::silver();
+    let result = run(&mut lakeshore(&[
+        "--lake",
+        lake.root(),
+        "-c",
+        "SELECT * FROM silver.nowhere",
+    ]))
+    .failed();
+    assert!(result.stderr.contains("nowhere"), "{result:#?}");
+    assert_eq!(result.stdout, "");
+}
+
+#[test]
+fn statements_piped_on_stdin_run_as_a_script() {
+    let lake = Lake::silver();
+    let script = "SELECT count(*) AS n FROM silver.updates WHERE str = 'N/A';\n\
+                  SELECT max(id) AS top FROM silver.updates;\n";
+    let output = run_with_stdin(
+        &mut lakeshore(&["--lake", lake.root(), "--format", "csv"]),
+        script,
+    )
+    .ok();
+    assert_eq!(output, "n\n50\ntop\n99\n");
+}
+
+#[test]
+fn an_error_in_piped_statements_fails_the_run() {
+    let result = run_with_stdin(
+        &mut lakeshore(&["--format", "csv"]),
+        "SELECT 1 AS a; SELEC 2;",
+    )
+    .failed();
+    assert_eq!(result.stdout, "a\n1\n");
+}
+
+#[test]
+fn with_nothing_to_run_at_a_terminal_it_says_what_to_do() {
+    // `script` gives lakeshore a real terminal as its standard input.
+    let binary = env!("CARGO_BIN_EXE_lakeshore");
+    let result = run(std::process::Command::new("script")
+        .args(["--quiet", "--return", "--command", binary, "/dev/null"])
+        .env_remove("LAKESHORE_LAKE"));
+    assert_eq!(result.code, Some(2), "{result:#?}");
+    assert!(
+        result.stdout.contains("-c") && result.stdout.contains("-f"),
+        "{result:#?}"
+    );
+}
+
+#[test]
+fn a_reader_that_stops_early_ends_the_run_quietly() {
+    let mut child = lakeshore(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT * FROM generate_series(1, 1000000)",
+    ])
+    .stdout(Stdio::piped())
+    .stderr(Stdio::piped())
+    .spawn()
+    .expect("start lakeshore");
+    // Like `lakeshore ... | head -c 10`: read a little, then close the pipe.
+    let mut stdout = child.stdout.take().expect("stdout is piped");
+    let mut start = [0u8; 10];
+    stdout.read_exact(&mut start).expect("read the first bytes");
+    drop(stdout);
+    let output = child.wait_with_output().expect("wait for lakeshore");
+    assert_eq!(output.status.code(), Some(0));
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+#[test]
+fn help_documents_the_options() {
+    let help = run(&mut lakeshore(&["--help"])).ok();
+    for option in [
+        "--lake",
+        "--command",
+        "--file",
+        "--format",
+        "--maxrows",
+        "--quiet",
+        "--memory-limit",
+        "--target-partitions",
+        "LAKESHORE_LAKE",
+    ] {
+        assert!(
+            help.contains(option),
+            "--help does not mention {option}:\n{help}"
+        );
+    }
+}

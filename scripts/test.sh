@@ -1,0 +1,26 @@
+#!/usr/bin/env bash
+# The one test command: sets up the Python packages the tests use as independent
+# clients (a Delta writer), then runs every Rust test in the workspace.
+set -euo pipefail
+
+repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$repo_root"
+
+venv="$repo_root/.venv"
+requirements="tests/requirements.txt"
+# A copy of the requirements the venv was last built from: an unchanged file means
+# the packages are already there, which keeps reruns quick.
+installed_stamp="$venv/.lakeshore-requirements.txt"
+
+if [[ ! -x "$venv/bin/python" ]]; then
+    echo "test.sh: creating the Python virtualenv $venv" >&2
+    python3 -m venv "$venv"
+fi
+if ! cmp -s "$requirements" "$installed_stamp"; then
+    echo "test.sh: installing $requirements into $venv" >&2
+    "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
+    cp "$requirements" "$installed_stamp"
+fi
+
+export LAKESHORE_PYTHON="$venv/bin/python"
+cargo test --workspace "$@"

@@ -1,0 +1,5 @@
+//! Lakeshore's integration tests: one binary (each binary links all of DataFusion), one module
+//! per concern.
+
+mod broken_log;
+mod golden;

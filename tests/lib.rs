@@ -1,0 +1,151 @@
+//! The shared harness of Lakeshore's integration tests: where the reference tables are, how to
+//! write test tables with an independent Delta writer, and how to compare query results.
+
+use std::path::{Path, PathBuf};
+use std::process::Command;
+
+use arrow::array::RecordBatch;
+use arrow::util::display::{ArrayFormatter, FormatOptions};
+use futures::TryStreamExt;
+use lakeshore_engine::{Engine, EngineConfig, EngineError};
+
+mod compare;
+
+pub use compare::assert_same_rows;
+
+/// The workspace root (the clone of the repository).
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("the tests crate lives inside the workspace")
+        .to_path_buf()
+}
+
+/// Delta's golden tables: `<workspace>/../shared/delta-golden`, laid beside every clone.
+pub fn golden_root() -> PathBuf {
+    let root = workspace_root().join("../shared/delta-golden");
+    std::fs::canonicalize(&root).unwrap_or_else(|error| {
+        panic!("the golden tables should be at {}: {error}", root.display())
+    })
+}
+
+/// The Delta table of the golden table `name`.
+pub fn golden_table(name: &str) -> PathBuf {
+    golden_root().join(name).join("delta")
+}
+
+/// The Python that has the test packages (`deltalake`, `pyarrow`), named by `LAKESHORE_PYTHON`.
+pub fn python() -> Command {
+    match std::env::var_os("LAKESHORE_PYTHON") {
+        Some(python) => Command::new(python),
+        None => panic!(
+            "LAKESHORE_PYTHON is not set: run the tests with `bash scripts/test.sh`, which sets up \
+             the Python packages they need"
+        ),
+    }
+}
+
+/// Runs `tests/fixtures/delta_writer.py SUBCOMMAND PATH [COUNT]` (see the script for each
+/// subcommand), failing the test if it fails.
+pub fn delta_writer(subcommand: &str, path: &Path, count: Option<usize>) {
+    let script = workspace_root().join("tests/fixtures/delta_writer.py");
+    let mut command = python();
+    command.arg(&script).arg(subcommand).arg(path);
+    if let Some(count) = count {
+        command.arg(count.to_string());
+    }
+    let output = command
+        .output()
+        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    assert!(
+        output.status.success(),
+        "{command:?} failed ({}):\n{}",
+        output.status,
+        String::from_utf8_lossy(&output.stderr)
+    );
+}
+
+/// Writes the small test lake (bronze, silver, gold and a root-level table) into `dir`.
+pub fn write_lake(dir: &Path) {
+    delta_writer("lake", dir, None);
+}
+
+/// An engine with an empty catalog: only `delta_scan(...)` and plain SQL.
+pub async fn engine_without_lake() -> Engine {
+    Engine::open(EngineConfig::default())
+        .await
+        .unwrap_or_else(|error| panic!("an engine without a lake should open: {error}"))
+}
+
+/// The SQL that reads the Delta table at `table` by path.
+pub fn delta_scan_sql(table: &Path) -> String {
+    let path = table.display().to_string().replace('\'', "''");
+    format!("SELECT * FROM delta_scan('{path}')")
+}
+
+/// Runs `sql` and gathers every batch of its result.
+pub async fn collect(engine: &Engine, sql: &str) -> Result<Vec<RecordBatch>, EngineError> {
+    let stream = engine.execute(sql).await?;
+    Ok(stream.try_collect::<Vec<_>>().await?)
+}
+
+/// Runs `sql`, which must fail, and returns the error message a user would see.
+pub async fn query_error(engine: &Engine, sql: &str) -> String {
+    match collect(engine, sql).await {
+        Ok(batches) => {
+            let rows: usize = batches.iter().map(RecordBatch::num_rows).sum();
+            panic!("`{sql}` should fail, but it returned {rows} rows")
+        }
+        Err(error) => error.to_string(),
+    }
+}
+
+/// Checks that `message` names the table at `table` and says why it failed: it must contain
+/// the path and at least one of `causes` (compared without case).
+pub fn assert_names_table_and_cause(message: &str, table: &Path, causes: &[&str]) {
+    let path = table.display().to_string();
+    assert!(
+        message.contains(&path),
+        "the error should name the table {path}, but it says: {message}"
+    );
+    let lower = message.to_lowercase();
+    assert!(
+        causes
+            .iter()
+            .any(|cause| lower.contains(&cause.to_lowercase())),
+        "the error should give the cause (one of {causes:?}), but it says: {message}"
+    );
+}
+
+/// Each row as one line, `name=value` for every column in the order of their names, values in
+/// Arrow's display format (nested values included); the lines sorted. Two results with equal
+/// canonical rows hold the same multiset of rows, whatever their column or row order.
+pub fn canonical_rows(batches: &[RecordBatch]) -> Vec<String> {
+    let options = FormatOptions::new().with_null("NULL");
+    let mut rows = Vec::new();
+    for batch in batches {
+        let schema = batch.schema();
+        let mut columns: Vec<(&str, ArrayFormatter)> = schema
+            .fields()
+            .iter()
+            .zip(batch.columns())
+            .map(|(field, column)| {
+                let formatter =
+                    ArrayFormatter::try_new(column.as_ref(), &options).unwrap_or_else(|error| {
+                        panic!("cannot display column {}: {error}", field.name())
+                    });
+                (field.name().as_str(), formatter)
+            })
+            .collect();
+        columns.sort_by(|a, b| a.0.cmp(b.0));
+        for row in 0..batch.num_rows() {
+            let values: Vec<String> = columns
+                .iter()
+                .map(|(name, formatter)| format!("{name}={}", formatter.value(row)))
+                .collect();
+            rows.push(values.join(" | "));
+        }
+    }
+    rows.sort();
+    rows
+}
