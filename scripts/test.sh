@@ -23,4 +23,6 @@ if ! cmp -s "$requirements" "$installed_stamp"; then
 fi
 
 export LAKESHORE_PYTHON="$venv/bin/python"
+# Errors must never show users a stack trace; with backtraces on, a test sees one if it leaks.
+export RUST_BACKTRACE=1
 cargo test --workspace "$@"

@@ -8,12 +8,14 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
+use futures::TryStreamExt;
 
 use crate::catalog::{DEFAULT_SCHEMA, LakeCatalog};
 use crate::config::EngineConfig;
-use crate::delta::{DeltaScanFunction, StatementReferences};
+use crate::delta::{DeltaScanFunction, StatementReferences, tables_read_by};
 use crate::error::{EngineError, Result};
 
 /// A lake opened for SQL. Cheap to share behind an `Arc`; every method takes `&self`.
@@ -38,7 +40,8 @@ impl Engine {
         }
         if let Some(dir) = &config.spill_dir {
             runtime = runtime.with_disk_manager_builder(
-                DiskManagerBuilder::default().with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
+                DiskManagerBuilder::default()
+                    .with_mode(DiskManagerMode::Directories(vec![dir.clone()])),
             );
         }
         let runtime = runtime.build_arc()?;
@@ -86,7 +89,22 @@ impl Engine {
     /// take effect before this returns and stream no rows.
     pub async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream> {
         let frame = self.plan(sql).await?;
-        Ok(frame.execute_stream().await?)
+        let tables = tables_read_by(frame.logical_plan());
+        let stream = frame.execute_stream().await?;
+        if tables.is_empty() {
+            return Ok(stream);
+        }
+        // Errors reading data files carry a file path at best: name the tables too.
+        let schema = stream.schema();
+        let named = stream.map_err(move |error| match error.find_root() {
+            DataFusionError::ParquetError(_)
+            | DataFusionError::ObjectStore(_)
+            | DataFusionError::IoError(_) => {
+                error.context(format!("reading table {}", tables.join(", table ")))
+            }
+            _ => error,
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, named)))
     }
 
     /// Plans one SQL statement: the tables it reads are brought up to date first.

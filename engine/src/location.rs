@@ -59,7 +59,9 @@ mod tests {
 
     #[test]
     fn missing_local_folder_is_an_error_naming_it() {
-        let err = folder_url("/no/such/lakeshore/folder").unwrap_err().to_string();
+        let err = folder_url("/no/such/lakeshore/folder")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("/no/such/lakeshore/folder"), "{err}");
     }
 

@@ -11,9 +11,12 @@ use crate::error::{EngineError, Result};
 /// comments are dropped.
 pub fn split_statements(script: &str) -> Result<Vec<String>> {
     let dialect = GenericDialect {};
-    let tokens = Tokenizer::new(&dialect, script)
-        .tokenize()
-        .map_err(|e| EngineError::Query(datafusion::error::DataFusionError::SQL(Box::new(e.into()), None)))?;
+    let tokens = Tokenizer::new(&dialect, script).tokenize().map_err(|e| {
+        EngineError::Query(datafusion::error::DataFusionError::SQL(
+            Box::new(e.into()),
+            None,
+        ))
+    })?;
     let mut statements = Vec::new();
     let mut current = String::new();
     let mut has_code = false;
@@ -45,7 +48,8 @@ mod tests {
 
     #[test]
     fn splits_on_semicolons_outside_strings_and_comments() {
-        let script = "SELECT 'a;b' AS x; -- one; two\nSELECT 2;\n/* ; */ ;\n  SELECT \"c;d\" FROM t";
+        let script =
+            "SELECT 'a;b' AS x; -- one; two\nSELECT 2;\n/* ; */ ;\n  SELECT \"c;d\" FROM t";
         let got = split_statements(script).unwrap();
         assert_eq!(got.len(), 3, "{got:?}");
         assert_eq!(got[0], "SELECT 'a;b' AS x");

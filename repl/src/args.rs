@@ -24,7 +24,7 @@ pub struct Args {
     /// of the catalog `lake`. Without it (and without LAKESHORE_LAKE) the catalog is empty, and
     /// tables are read by path with delta_scan('...').
     #[arg(long, value_name = "URI", env = "LAKESHORE_LAKE")]
-    pub lake: Option<String>,
+    lake: Option<String>,
 
     /// SQL to run; may be repeated.
     #[arg(short = 'c', long = "command", value_name = "SQL")]
@@ -87,6 +87,12 @@ impl Args {
     /// The -c and -f scripts, in command-line order.
     pub fn scripts(&self) -> &[Script] {
         &self.scripts
+    }
+
+    /// The lake to open, if any. An empty value counts as none, so `LAKESHORE_LAKE=` turns an
+    /// exported lake off.
+    pub fn lake(&self) -> Option<&str> {
+        self.lake.as_deref().filter(|lake| !lake.is_empty())
     }
 
     /// The most rows a table shows, `None` for all.

@@ -65,7 +65,7 @@ async fn run(args: &Args, scripts: &[Script]) -> anyhow::Result<()> {
 fn engine_config(args: &Args) -> EngineConfig {
     let defaults = EngineConfig::default();
     EngineConfig {
-        lake: args.lake.clone(),
+        lake: args.lake().map(str::to_string),
         memory_limit: args.memory_limit,
         target_partitions: args
             .target_partitions

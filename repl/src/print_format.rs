@@ -53,9 +53,7 @@ impl Printer {
     ) -> Result<()> {
         let schema = stream.schema();
         if schema.fields().is_empty() {
-            while let Some(batch) = stream.next().await {
-                batch.map_err(EngineError::from)?;
-            }
+            while next_batch(&mut stream).await?.is_some() {}
             return Ok(());
         }
         match self.format {
@@ -123,15 +121,26 @@ async fn print_delimited(
     delimiter: u8,
     out: &mut impl Write,
 ) -> Result<()> {
-    let mut writer = arrow::csv::WriterBuilder::new()
+    let builder = arrow::csv::WriterBuilder::new().with_delimiter(delimiter);
+    // The CSV writer turns a failed write into words, losing the io::Error (which tells a closed
+    // pipe from a real failure), so each batch is formatted into a buffer and written from there.
+    let mut buffer = Vec::new();
+    // An empty first batch writes the header, even when the query returns no rows.
+    let header = RecordBatch::new_empty(stream.schema());
+    builder
+        .clone()
         .with_header(true)
-        .with_delimiter(delimiter)
-        .build(out);
-    // The header comes with the first batch written; an empty one makes sure it is written
-    // even when the query returns no rows.
-    writer.write(&RecordBatch::new_empty(stream.schema()))?;
+        .build(&mut buffer)
+        .write(&header)?;
+    out.write_all(&buffer)?;
     while let Some(batch) = next_batch(&mut stream).await? {
-        writer.write(&batch)?;
+        buffer.clear();
+        builder
+            .clone()
+            .with_header(false)
+            .build(&mut buffer)
+            .write(&batch)?;
+        out.write_all(&buffer)?;
     }
     Ok(())
 }

@@ -8,11 +8,10 @@ use arrow::array::{ArrayRef, DurationMicrosecondArray, RecordBatch, Scalar};
 use arrow::compute::cast;
 use arrow::compute::kernels::numeric::add;
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
-use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::TryStreamExt;
 use lakeshore_tests::{
     assert_names_table_and_cause, assert_same_rows, delta_scan_sql, engine_without_lake,
-    golden_root, golden_table, query_error,
+    golden_root, golden_table, query_error, read_parquet,
 };
 
 /// One test per valid golden table, and the list of their names.
@@ -158,19 +157,7 @@ async fn assert_reads_expected_rows(name: &str) {
 
 /// The rows Spark recorded in `NAME/expected/` (every parquet file in it).
 async fn read_expected(name: &str) -> (SchemaRef, Vec<RecordBatch>) {
-    let dir = golden_root().join(name).join("expected");
-    let dir = dir.to_str().expect("the golden tables' paths are UTF-8");
-    let ctx = SessionContext::new();
-    let frame = ctx
-        .read_parquet(dir, ParquetReadOptions::default())
-        .await
-        .unwrap_or_else(|error| panic!("{name}: cannot read the expected rows in {dir}: {error}"));
-    let schema = frame.schema().inner().clone();
-    let batches = frame
-        .collect()
-        .await
-        .unwrap_or_else(|error| panic!("{name}: cannot read the expected rows in {dir}: {error}"));
-    (schema, batches)
+    read_parquet(&golden_root().join(name).join("expected")).await
 }
 
 /// The known trap of `data-reader-partition-values`. Its partition column `as_timestamp` holds

@@ -2,4 +2,6 @@
 //! per concern.
 
 mod broken_log;
+mod freshness;
 mod golden;
+mod lake_catalog;

@@ -47,7 +47,11 @@ pub fn sql_name(folder: &str) -> String {
         .chars()
         .map(|c| {
             let c = c.to_ascii_lowercase();
-            if c.is_ascii_alphanumeric() || c == '_' { c } else { '_' }
+            if c.is_ascii_alphanumeric() || c == '_' {
+                c
+            } else {
+                '_'
+            }
         })
         .collect()
 }
@@ -83,7 +87,9 @@ impl SchemaLayout {
 pub async fn discover(store: &dyn ObjectStore) -> Result<LakeLayout, deltalake::ObjectStoreError> {
     let top = store.list_with_delimiter(None).await?;
     let mut layout = LakeLayout::default();
-    layout.schemas.insert(DEFAULT_SCHEMA.to_string(), SchemaLayout::default());
+    layout
+        .schemas
+        .insert(DEFAULT_SCHEMA.to_string(), SchemaLayout::default());
 
     let folders: Vec<&Path> = top
         .common_prefixes
@@ -97,13 +103,20 @@ pub async fn discover(store: &dyn ObjectStore) -> Result<LakeLayout, deltalake::
         };
         if tables.len() == 1 && tables[0].is_empty() {
             // The top-level folder is itself a Delta table.
-            let schema = layout.schemas.entry(DEFAULT_SCHEMA.to_string()).or_default();
+            let schema = layout
+                .schemas
+                .entry(DEFAULT_SCHEMA.to_string())
+                .or_default();
             schema.add(sql_name(schema_folder), folder.to_string());
             continue;
         }
         let schema = layout.schemas.entry(sql_name(schema_folder)).or_default();
         for parts in tables {
-            let name = parts.iter().map(|p| sql_name(p)).collect::<Vec<_>>().join("_");
+            let name = parts
+                .iter()
+                .map(|p| sql_name(p))
+                .collect::<Vec<_>>()
+                .join("_");
             schema.add(name, format!("{folder}/{}", parts.join("/")));
         }
     }
@@ -134,7 +147,9 @@ fn tables_below<'a>(
             try_join_all(candidates.iter().map(|c| tables_below(store, c, depth + 1))).await?;
         let mut tables = Vec::new();
         for (child, found) in candidates.iter().zip(below) {
-            let Some(name) = child.filename() else { continue };
+            let Some(name) = child.filename() else {
+                continue;
+            };
             for mut parts in found {
                 parts.insert(0, name.to_string());
                 tables.push(parts);
@@ -171,7 +186,10 @@ mod tests {
         let dir = std::env::temp_dir().join(format!(
             "lakeshore-layout-{}-{}",
             std::process::id(),
-            std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).unwrap().as_nanos()
+            std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap()
+                .as_nanos()
         ));
         std::fs::create_dir_all(&dir).unwrap();
         dir

@@ -43,7 +43,10 @@ impl LakeCatalog {
     ) -> Result<Self> {
         let root = folder_url(location)?;
         let store = DeltaTableBuilder::from_url(root.clone())
-            .and_then(|b| b.with_storage_options(storage_options.clone()).build_storage())
+            .and_then(|b| {
+                b.with_storage_options(storage_options.clone())
+                    .build_storage()
+            })
             .map_err(|e| EngineError::InvalidLocation {
                 location: location.to_string(),
                 reason: e.to_string(),
@@ -74,10 +77,13 @@ impl LakeCatalog {
     /// Lists the lake again, so tables and layers created since are seen and removed ones go.
     /// Tables still present keep their loaded snapshots.
     pub async fn refresh(&self) -> Result<()> {
-        let layout = layout::discover(self.store.as_ref()).await.map_err(|e| EngineError::Lake {
-            location: display_url(&self.root),
-            reason: e.to_string(),
-        })?;
+        let layout =
+            layout::discover(self.store.as_ref())
+                .await
+                .map_err(|e| EngineError::Lake {
+                    location: display_url(&self.root),
+                    reason: e.to_string(),
+                })?;
         let mut layers = self.layers.write();
         layers.retain(|name, _| layout.schemas.contains_key(name));
         for (name, tables) in &layout.schemas {

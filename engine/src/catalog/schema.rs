@@ -69,14 +69,6 @@ impl LakeSchema {
         }
         *tables = next;
     }
-
-    /// The refresher of the lake table `name`, if the layer has one.
-    pub fn delta_table(&self, name: &str) -> Option<Arc<TableRefresher>> {
-        match self.lake_tables.read().get(name) {
-            Some(LakeTable::Delta(refresher)) => Some(refresher.clone()),
-            _ => None,
-        }
-    }
 }
 
 #[async_trait]

@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
+use datafusion::catalog::default_table_source::source_as_provider;
 use datafusion::catalog::{ScanArgs, ScanResult, Session, TableProvider};
 use datafusion::common::Statistics;
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::{Expr, LogicalPlan, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
-use deltalake::DeltaTable;
+use deltalake::kernel::transaction::TransactionError;
+use deltalake::{DeltaTable, DeltaTableError};
 
 use crate::error::EngineError;
 
@@ -34,7 +37,7 @@ impl DeltaTableProvider {
             .await
             .map_err(|e| EngineError::Table {
                 table: name.to_string(),
-                reason: e.strip_backtrace().to_string(),
+                reason: describe_scan_error(&e),
             })?;
         Ok(Self {
             name: name.to_string(),
@@ -74,7 +77,11 @@ impl TableProvider for DeltaTableProvider {
             .map_err(|e| self.name_table(e))
     }
 
-    async fn scan_with_args<'a>(&self, state: &dyn Session, args: ScanArgs<'a>) -> Result<ScanResult> {
+    async fn scan_with_args<'a>(
+        &self,
+        state: &dyn Session,
+        args: ScanArgs<'a>,
+    ) -> Result<ScanResult> {
         self.scan
             .scan_with_args(state, args)
             .await
@@ -90,5 +97,44 @@ impl TableProvider for DeltaTableProvider {
 
     fn statistics(&self) -> Option<Statistics> {
         self.scan.statistics()
+    }
+}
+
+/// The Delta tables `plan` reads, as messages name them, so a failure while reading data (a
+/// damaged or missing data file) can say which table it belongs to.
+pub(crate) fn tables_read_by(plan: &LogicalPlan) -> Vec<String> {
+    let mut names = Vec::new();
+    // The closure never fails, so neither does the walk.
+    let _ = plan.apply_with_subqueries(|node| {
+        if let LogicalPlan::TableScan(scan) = node
+            && let Ok(provider) = source_as_provider(&scan.source)
+            && let Some(delta) = provider.downcast_ref::<DeltaTableProvider>()
+            && !names.contains(&delta.name)
+        {
+            names.push(delta.name.clone());
+        }
+        Ok(TreeNodeRecursion::Continue)
+    });
+    names
+}
+
+/// Why a scan could not be built; a reader feature we lack is named as the protocol spells it.
+fn describe_scan_error(error: &DataFusionError) -> String {
+    let delta = match error.find_root() {
+        DataFusionError::External(inner) => inner.downcast_ref::<DeltaTableError>(),
+        _ => None,
+    };
+    match delta {
+        Some(DeltaTableError::Transaction {
+            source: TransactionError::UnsupportedTableFeatures(features),
+        }) => {
+            let names: Vec<String> = features.iter().map(ToString::to_string).collect();
+            format!(
+                "the table needs the Delta reader feature(s) {}, which Lakeshore cannot read",
+                names.join(", ")
+            )
+        }
+        Some(delta) => super::describe_delta_error(delta),
+        None => super::describe_message(&error.strip_backtrace().to_string()),
     }
 }

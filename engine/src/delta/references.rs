@@ -39,7 +39,9 @@ impl StatementReferences {
                 self.collect(&explain.statement);
                 ControlFlow::Continue(())
             }
-            DFStatement::CreateExternalTable(_) | DFStatement::Reset(_) => ControlFlow::Continue(()),
+            DFStatement::CreateExternalTable(_) | DFStatement::Reset(_) => {
+                ControlFlow::Continue(())
+            }
         };
     }
 }
@@ -75,7 +77,9 @@ impl Visitor for StatementReferences {
     fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
         if matches!(
             statement,
-            Statement::ShowTables { .. } | Statement::ShowColumns { .. } | Statement::ShowSchemas { .. }
+            Statement::ShowTables { .. }
+                | Statement::ShowColumns { .. }
+                | Statement::ShowSchemas { .. }
         ) {
             self.lists_tables = true;
         }
@@ -116,7 +120,10 @@ mod tests {
         let found = references(
             "SELECT * FROM delta_scan('/a') x JOIN (SELECT * FROM DELTA_SCAN('s3://b/t')) y ON true",
         );
-        assert_eq!(found.delta_scans, vec!["/a".to_string(), "s3://b/t".to_string()]);
+        assert_eq!(
+            found.delta_scans,
+            vec!["/a".to_string(), "s3://b/t".to_string()]
+        );
         assert!(!found.lists_tables);
     }
 

@@ -17,8 +17,9 @@ use crate::location::display_url;
 /// One Delta table, loaded on first use and refreshed incrementally: a query costs one listing
 /// of `_delta_log` after the version we hold, and nothing is read again when nothing changed.
 #[derive(Debug)]
-pub struct TableRefresher {
-    /// How messages name the table: `lake.silver.orders`, or its location for `delta_scan`.
+pub(crate) struct TableRefresher {
+    /// How messages name the table: `lake.silver.orders at /lake/silver/orders`, or its
+    /// location for `delta_scan`.
     name: String,
     /// The folder relative to the lake root; empty for tables read by path.
     folder: String,
@@ -40,7 +41,7 @@ impl TableRefresher {
             .join(&format!("{}/", folder.trim_end_matches('/')))
             .unwrap_or_else(|_| root.clone());
         Self {
-            name,
+            name: format!("{name} at {}", display_url(&url)),
             folder: folder.to_string(),
             url,
             storage_options,
@@ -59,23 +60,13 @@ impl TableRefresher {
         }
     }
 
-    /// The name used in messages.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
     /// The table's folder relative to the lake root.
-    pub fn folder(&self) -> &str {
+    pub(crate) fn folder(&self) -> &str {
         &self.folder
     }
 
-    /// The table's location.
-    pub fn url(&self) -> &Url {
-        &self.url
-    }
-
     /// A scan of the latest committed version of the table.
-    pub async fn latest(&self) -> Result<Arc<dyn TableProvider>> {
+    pub(crate) async fn latest(&self) -> Result<Arc<dyn TableProvider>> {
         let mut slot = self.table.lock().await;
         match slot.as_mut() {
             Some(table) => {
@@ -92,7 +83,9 @@ impl TableRefresher {
             None => *slot = Some(self.load().await?),
         }
         let table = slot.as_ref().ok_or_else(|| self.gone())?;
-        Ok(Arc::new(DeltaTableProvider::try_new(&self.name, table).await?))
+        Ok(Arc::new(
+            DeltaTableProvider::try_new(&self.name, table).await?,
+        ))
     }
 
     async fn load(&self) -> Result<DeltaTable> {
@@ -133,7 +126,7 @@ impl TableRefresher {
     fn gone(&self) -> EngineError {
         EngineError::Table {
             table: self.name.clone(),
-            reason: format!("its Delta log at {} is gone", display_url(&self.url)),
+            reason: "its _delta_log is gone: the table was deleted or moved".to_string(),
         }
     }
 

@@ -72,6 +72,13 @@ fn without_a_lake_the_catalog_is_empty() {
 }
 
 #[test]
+fn an_empty_lake_variable_means_no_lake() {
+    let output =
+        run(lakeshore(&["--format", "csv", "-c", "SELECT 1 AS x"]).env("LAKESHORE_LAKE", "")).ok();
+    assert_eq!(output, "x\n1\n");
+}
+
+#[test]
 fn delta_scan_reads_a_table_by_path_without_a_lake() {
     let table = golden(DECIMALS).join("delta");
     let output = run(&mut lakeshore(&[

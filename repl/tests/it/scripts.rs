@@ -143,24 +143,23 @@ fn with_nothing_to_run_at_a_terminal_it_says_what_to_do() {
 
 #[test]
 fn a_reader_that_stops_early_ends_the_run_quietly() {
-    let mut child = lakeshore(&[
-        "--format",
-        "csv",
-        "-c",
-        "SELECT * FROM generate_series(1, 1000000)",
-    ])
-    .stdout(Stdio::piped())
-    .stderr(Stdio::piped())
-    .spawn()
-    .expect("start lakeshore");
-    // Like `lakeshore ... | head -c 10`: read a little, then close the pipe.
-    let mut stdout = child.stdout.take().expect("stdout is piped");
-    let mut start = [0u8; 10];
-    stdout.read_exact(&mut start).expect("read the first bytes");
-    drop(stdout);
-    let output = child.wait_with_output().expect("wait for lakeshore");
-    assert_eq!(output.status.code(), Some(0));
-    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+    for format in ["csv", "tsv", "json", "ndjson", "markdown"] {
+        let sql = "SELECT * FROM generate_series(1, 1000000)";
+        let mut child = lakeshore(&["--format", format, "-c", sql])
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("start lakeshore");
+        // Like `lakeshore ... | head -c 10`: read a little, then close the pipe.
+        let mut stdout = child.stdout.take().expect("stdout is piped");
+        let mut start = [0u8; 10];
+        stdout.read_exact(&mut start).expect("read the first bytes");
+        drop(stdout);
+        let output = child.wait_with_output().expect("wait for lakeshore");
+        let stderr = String::from_utf8_lossy(&output.stderr);
+        assert_eq!(output.status.code(), Some(0), "--format {format}: {stderr}");
+        assert_eq!(stderr, "", "--format {format}");
+    }
 }
 
 #[test]
