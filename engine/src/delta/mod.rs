@@ -9,6 +9,7 @@ mod provider;
 mod references;
 mod refresher;
 mod scan_function;
+mod writer_only_features;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message};
 pub(crate) use provider::{DeltaTableProvider, tables_read_by};

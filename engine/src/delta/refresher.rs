@@ -5,12 +5,13 @@ use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use deltalake::logstore::LogStore as _;
-use deltalake::{DeltaTable, DeltaTableBuilder, ObjectStoreError, Path};
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError, Path};
 use object_store::ObjectStoreExt as _;
 use tokio::sync::Mutex;
 use url::Url;
 
 use super::DeltaTableProvider;
+use super::writer_only_features::WriterOnlyFeaturesHidden;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
 
@@ -89,13 +90,21 @@ impl TableRefresher {
     }
 
     async fn load(&self) -> Result<DeltaTable> {
-        let builder = DeltaTableBuilder::from_url(self.url.clone())
-            .map_err(|e| EngineError::table(&self.name, &e))?
-            .with_storage_options(self.storage_options.clone());
-        builder
+        let failed = |e: DeltaTableError| EngineError::table(&self.name, &e);
+        let store = DeltaTableBuilder::from_url(self.url.clone())
+            .map_err(failed)?
+            .with_storage_options(self.storage_options.clone())
+            .build_storage()
+            .map_err(failed)?
+            .root_object_store(None);
+        let store = Arc::new(WriterOnlyFeaturesHidden::new(store));
+        DeltaTableBuilder::from_url(self.url.clone())
+            .map_err(failed)?
+            .with_storage_backend(store, self.url.clone())
+            .with_storage_options(self.storage_options.clone())
             .load()
             .await
-            .map_err(|e| EngineError::table(&self.name, &e))
+            .map_err(failed)
     }
 
     /// A listing that found no new commit cannot tell a deleted table from an unchanged one:
