@@ -112,6 +112,27 @@ fn commit_without_protocol_and_metadata() -> Lake {
     lake
 }
 
+/// The table's protocol asks for a reader feature no reader knows: reading it could give wrong
+/// rows, so it must be refused with the feature named.
+fn unknown_reader_feature() -> Lake {
+    let lake = Lake::new();
+    lake.create_table(2);
+    let commit = fs::read_to_string(lake.commit(0)).expect("read the first commit");
+    let protocol = r#"{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["lakeshoreFutureFeature"],"writerFeatures":["lakeshoreFutureFeature"]}}"#;
+    let rewritten: Vec<&str> = commit
+        .lines()
+        .map(|line| {
+            if line.starts_with("{\"protocol\"") {
+                protocol
+            } else {
+                line
+            }
+        })
+        .collect();
+    fs::write(lake.commit(0), rewritten.join("\n")).expect("rewrite the first commit");
+    lake
+}
+
 fn truncated_data_file() -> Lake {
     let lake = Lake::new();
     lake.create_table(3);
@@ -156,6 +177,7 @@ damaged_table_tests! {
     missing_checkpoint_after_log_cleanup => ["checkpoint"],
     commit_without_protocol_and_metadata => ["protocol", "metadata"],
     truncated_data_file => ["parquet", "eof", "corrupt", "truncat", "footer"],
+    unknown_reader_feature => ["lakeshoreFutureFeature"],
 }
 
 async fn assert_refused_by_path(lake: Lake, causes: &[&str]) {
