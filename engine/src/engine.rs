@@ -53,6 +53,14 @@ impl Engine {
         if config.lake.is_some() {
             session = session.with_default_catalog_and_schema(&config.catalog_name, DEFAULT_SCHEMA);
         }
+        if let Some(limit) = config.memory_limit {
+            // Each sorting partition sets aside this much to merge its spills; DataFusion's 10 MB
+            // default would leave a small limit no room to spill at all.
+            let execution = &mut session.options_mut().execution;
+            execution.sort_spill_reservation_bytes = execution
+                .sort_spill_reservation_bytes
+                .min(limit / (4 * config.target_partitions));
+        }
         let ctx = SessionContext::new_with_config_rt(session, runtime);
 
         let catalog = match &config.lake {

@@ -5,3 +5,4 @@ mod broken_log;
 mod freshness;
 mod golden;
 mod lake_catalog;
+mod memory;

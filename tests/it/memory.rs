@@ -1,0 +1,52 @@
+//! The memory limit: operators that can spill go to disk past it, a query that cannot fit fails
+//! with a clear error, and the engine goes on.
+
+use lakeshore_engine::{Engine, EngineConfig};
+use lakeshore_tests::{canonical_rows, collect, query_error};
+
+async fn engine_with_memory(bytes: usize, spill_dir: &std::path::Path) -> Engine {
+    let config = EngineConfig {
+        memory_limit: Some(bytes),
+        spill_dir: Some(spill_dir.to_path_buf()),
+        target_partitions: 2,
+        ..EngineConfig::default()
+    };
+    Engine::open(config)
+        .await
+        .unwrap_or_else(|error| panic!("the engine should open: {error}"))
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_sort_larger_than_the_limit_spills_and_answers_correctly() {
+    let spill = tempfile::tempdir().unwrap();
+    let engine = engine_with_memory(32 * 1024 * 1024, spill.path()).await;
+    // A full sort of 6 million shuffled keys (48 MB of keys, over the 32 MB limit), then the median by rank.
+    let sql = "SELECT k FROM (SELECT k, row_number() OVER (ORDER BY k) AS r \
+               FROM (SELECT (value * 7919) % 6000011 AS k FROM range(6000000))) WHERE r = 3000000";
+    let rows = canonical_rows(
+        &collect(&engine, sql)
+            .await
+            .unwrap_or_else(|e| panic!("{e}")),
+    );
+    // The same query with no limit is the reference.
+    let unlimited = Engine::open(EngineConfig::default()).await.unwrap();
+    let reference = canonical_rows(&collect(&unlimited, sql).await.unwrap());
+    assert_eq!(rows, reference);
+    assert_eq!(rows.len(), 1);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_that_cannot_fit_fails_clearly_and_the_engine_goes_on() {
+    let spill = tempfile::tempdir().unwrap();
+    let engine = engine_with_memory(1024 * 1024, spill.path()).await;
+    let message = query_error(
+        &engine,
+        "SELECT array_length(array_agg(value)) FROM range(3000000)",
+    )
+    .await;
+    assert!(message.contains("Resources exhausted"), "{message}");
+    assert_eq!(
+        canonical_rows(&collect(&engine, "SELECT 1 + 1 AS two").await.unwrap()),
+        vec!["two=2"]
+    );
+}
