@@ -74,9 +74,12 @@ fn engine_config(args: &Args) -> EngineConfig {
     }
 }
 
-/// Logs go to standard error, filtered by RUST_LOG (warnings and errors when it is unset).
+/// Logs go to standard error, filtered by RUST_LOG. When it is unset, only Lakeshore's own
+/// warnings show: a failing query's cause is already in its `Error:` line, and the libraries
+/// below would log the same failure again in their own words.
 fn init_tracing() {
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn"));
+    let filter = EnvFilter::try_from_default_env()
+        .unwrap_or_else(|_| EnvFilter::new("lakeshore=warn,lakeshore_engine=warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
         .with_writer(std::io::stderr)

@@ -2,6 +2,7 @@
 //! per concern.
 
 mod broken_log;
+mod checkpoints;
 mod freshness;
 mod golden;
 mod lake_catalog;

@@ -52,7 +52,14 @@ impl LakeSchema {
         let mut next = BTreeMap::new();
         for (name, folder) in &layout.tables {
             let table = match folder {
-                TableFolder::Ambiguous(folders) => LakeTable::Ambiguous(folders.clone()),
+                TableFolder::Ambiguous(folders) => {
+                    tracing::warn!(
+                        table = %format!("{}.{name}", self.qualified_name),
+                        folders = %folders.join(", "),
+                        "several folders map to one table name; queries of it will fail"
+                    );
+                    LakeTable::Ambiguous(folders.clone())
+                }
                 TableFolder::Delta(folder) => match tables.get(name) {
                     Some(LakeTable::Delta(known)) if known.folder() == folder => {
                         LakeTable::Delta(known.clone())

@@ -79,6 +79,8 @@ impl TableRefresher {
                     .map_err(|e| EngineError::table(&self.name, &e))?;
                 if table.version() == before {
                     self.ensure_still_there(table).await?;
+                } else {
+                    tracing::debug!(table = %self.name, ?before, now = ?table.version(), "newer commits read");
                 }
             }
             None => *slot = Some(self.load().await?),
