@@ -1,6 +1,7 @@
 //! The shared harness of Lakeshore's integration tests: where the reference tables are, how to
 //! write test tables with an independent Delta writer, and how to compare query results.
 
+use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
 
@@ -50,12 +51,16 @@ pub fn python() -> Command {
 /// Runs `tests/fixtures/delta_writer.py SUBCOMMAND PATH [COUNT]` (see the script for each
 /// subcommand), failing the test if it fails.
 pub fn delta_writer(subcommand: &str, path: &Path, count: Option<usize>) {
+    let count = count.map(|count| count.to_string());
+    let mut args = vec![OsStr::new(subcommand), path.as_os_str()];
+    args.extend(count.as_deref().map(OsStr::new));
+    run_delta_writer(&args);
+}
+
+fn run_delta_writer(args: &[&OsStr]) {
     let script = workspace_root().join("tests/fixtures/delta_writer.py");
     let mut command = python();
-    command.arg(&script).arg(subcommand).arg(path);
-    if let Some(count) = count {
-        command.arg(count.to_string());
-    }
+    command.arg(&script).args(args);
     let output = command
         .output()
         .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
@@ -95,22 +100,11 @@ pub async fn read_as_written(table: &Path) -> (SchemaRef, Vec<RecordBatch>) {
         .suffix(".parquet")
         .tempfile()
         .expect("a temporary file for the exported rows");
-    let script = workspace_root().join("tests/fixtures/delta_writer.py");
-    let mut command = python();
-    command
-        .arg(&script)
-        .arg("export")
-        .arg(table)
-        .arg(out.path());
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed ({}):\n{}",
-        output.status,
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_delta_writer(&[
+        OsStr::new("export"),
+        table.as_os_str(),
+        out.path().as_os_str(),
+    ]);
     read_parquet(out.path()).await
 }
 

@@ -1,17 +1,13 @@
 //! Fresh by default: every query sees the latest commit of each table it reads, and tables and
 //! layers created after start-up, without reopening the engine.
 
-use lakeshore_tests::{
-    canonical_rows, collect, delta_scan_sql, delta_writer, query_error, write_lake,
-};
+use lakeshore_tests::{delta_scan_sql, delta_writer, query_error, write_lake};
 
-use crate::lake_catalog::open_lake;
+use crate::lake_catalog::{open_lake, rows};
 
+/// The rows of `sql`, one line each.
 async fn count(engine: &lakeshore_engine::Engine, sql: &str) -> String {
-    let batches = collect(engine, sql)
-        .await
-        .unwrap_or_else(|error| panic!("`{sql}` failed: {error}"));
-    canonical_rows(&batches).join("\n")
+    rows(engine, sql).await.join("\n")
 }
 
 #[tokio::test(flavor = "multi_thread")]

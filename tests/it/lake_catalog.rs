@@ -14,7 +14,7 @@ pub(crate) async fn open_lake(dir: &Path) -> Engine {
         .unwrap_or_else(|error| panic!("the lake at {} should open: {error}", dir.display()))
 }
 
-async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
+pub(crate) async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
     let batches = collect(engine, sql)
         .await
         .unwrap_or_else(|error| panic!("`{sql}` failed: {error}"));

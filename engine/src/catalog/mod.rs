@@ -14,7 +14,7 @@ use deltalake::{DeltaTableBuilder, ObjectStore};
 use parking_lot::RwLock;
 use url::Url;
 
-pub use layout::{DEFAULT_SCHEMA, LakeLayout, SchemaLayout, TableFolder, sql_name};
+pub use layout::DEFAULT_SCHEMA;
 pub use schema::LakeSchema;
 
 use crate::error::{EngineError, Result};
