@@ -10,8 +10,8 @@ use arrow::compute::kernels::numeric::add;
 use arrow::datatypes::{DataType, SchemaRef, TimeUnit};
 use futures::TryStreamExt;
 use lakeshore_tests::{
-    assert_names_table_and_cause, assert_same_rows, delta_scan_sql, engine_without_lake,
-    golden_root, golden_table, query_error, read_parquet,
+    assert_names_table_and_cause, assert_same_rows, canonical_rows, collect, delta_scan_sql,
+    engine_without_lake, golden_root, golden_table, query_error, read_parquet,
 };
 
 /// One test per valid golden table, and the list of their names.
@@ -152,6 +152,19 @@ async fn assert_reads_expected_rows(name: &str) {
         name,
         (&our_schema, &our_batches),
         (&expected_schema, &expected_batches),
+    );
+
+    // `count(*)` may be answered from the log's statistics, without reading a row: it must
+    // still agree (deleted rows and all).
+    let count_sql = sql.replace("SELECT *", "SELECT count(*) AS n");
+    let counted = collect(&engine, &count_sql)
+        .await
+        .unwrap_or_else(|error| panic!("{name}: `{count_sql}` failed: {error}"));
+    let expected_rows: usize = expected_batches.iter().map(RecordBatch::num_rows).sum();
+    assert_eq!(
+        canonical_rows(&counted),
+        vec![format!("n={expected_rows}")],
+        "{name}: count(*)"
     );
 }
 
