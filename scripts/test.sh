@@ -25,4 +25,15 @@ fi
 export LAKESHORE_PYTHON="$venv/bin/python"
 # Errors must never show users a stack trace; with backtraces on, a test sees one if it leaks.
 export RUST_BACKTRACE=1
-cargo test --workspace "$@"
+
+# Each test binary ends with its own "test result" line; the last line sums them all, so the
+# run closes on the whole count rather than on the last (possibly empty) binary's.
+log="$(mktemp)"
+trap 'rm -f "$log"' EXIT
+set +e
+cargo test --workspace "$@" 2>&1 | tee "$log"
+status=${PIPESTATUS[0]}
+set -e
+awk '/^test result:/ { passed += $4; failed += $6 }
+     END { printf "lakeshore: %d passed, %d failed\n", passed, failed }' "$log"
+exit "$status"
