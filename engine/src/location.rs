@@ -6,11 +6,15 @@ use url::Url;
 
 use crate::error::{EngineError, Result};
 
+/// The URL schemes whose object stores are built in.
+const SUPPORTED_SCHEMES: &[&str] = &["file"];
+
 /// The URL of a folder (a lake root or a table root), always ending in `/` so that joining a
 /// child name keeps the folder. Local paths must exist; object-store URIs are taken as they are.
 pub(crate) fn folder_url(location: &str) -> Result<Url> {
     let invalid = |reason: String| EngineError::InvalidLocation {
-        location: location.to_string(),
+        location: Url::parse(location)
+            .map_or_else(|_| location.to_string(), |url| display_url(&url)),
         reason,
     };
     let trimmed = location.trim();
@@ -18,7 +22,15 @@ pub(crate) fn folder_url(location: &str) -> Result<Url> {
         return Err(invalid("the location is empty".to_string()));
     }
     let mut url = if trimmed.contains("://") {
-        Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?
+        let url = Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?;
+        if !SUPPORTED_SCHEMES.contains(&url.scheme()) {
+            return Err(invalid(format!(
+                "{}:// locations cannot be read yet; Lakeshore reads local folders (object \
+                 stores are coming)",
+                url.scheme()
+            )));
+        }
+        url
     } else {
         let path = Path::new(trimmed);
         let absolute = std::fs::canonicalize(path).map_err(|e| invalid(e.to_string()))?;
@@ -66,9 +78,20 @@ mod tests {
     }
 
     #[test]
-    fn object_store_uri_keeps_its_scheme_and_drops_credentials_when_shown() {
-        let url = folder_url("s3://user:secret@bucket/lake").unwrap();
-        assert_eq!(url.as_str(), "s3://user:secret@bucket/lake/");
+    fn file_uris_are_folders_too() {
+        let dir = std::env::temp_dir();
+        let uri = format!("file://{}", dir.display());
+        assert!(folder_url(&uri).unwrap().path().ends_with('/'));
+    }
+
+    #[test]
+    fn object_store_uris_are_refused_clearly_and_without_credentials() {
+        let err = folder_url("s3://user:secret@bucket/lake")
+            .unwrap_err()
+            .to_string();
+        assert!(err.contains("s3:// locations cannot be read yet"), "{err}");
+        assert!(!err.contains("secret"), "{err}");
+        let url = Url::parse("s3://user:secret@bucket/lake/").unwrap();
         assert!(!display_url(&url).contains("secret"));
     }
 }
