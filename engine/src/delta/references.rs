@@ -13,7 +13,7 @@ pub(crate) const DELTA_SCAN: &str = "delta_scan";
 
 #[derive(Debug, Default)]
 pub(crate) struct StatementReferences {
-    /// Locations given to `delta_scan('...')`, in order of appearance.
+    /// Locations given to `delta_scan('...')`, each once, in order of first appearance.
     pub delta_scans: Vec<String>,
     /// The statement reads the catalog's listing (`SHOW TABLES`, `information_schema`), so the
     /// lake should be listed again first.
@@ -57,6 +57,7 @@ impl Visitor for StatementReferences {
         } = factor
             && last_part_is(name, DELTA_SCAN)
             && let Some(location) = args.args.first().and_then(string_literal)
+            && !self.delta_scans.contains(&location)
         {
             self.delta_scans.push(location);
         }
@@ -125,6 +126,12 @@ mod tests {
             vec!["/a".to_string(), "s3://b/t".to_string()]
         );
         assert!(!found.lists_tables);
+    }
+
+    #[test]
+    fn a_location_read_twice_is_loaded_once() {
+        let found = references("SELECT * FROM delta_scan('/a') x JOIN delta_scan('/a') y ON true");
+        assert_eq!(found.delta_scans, vec!["/a".to_string()]);
     }
 
     #[test]
