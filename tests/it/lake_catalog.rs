@@ -157,3 +157,25 @@ async fn a_lake_that_does_not_exist_is_refused_at_open() {
         .unwrap_or_default();
     assert!(error.contains("/no/such/lakeshore/lake"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_damaged_table_is_still_listed_and_spoils_only_its_own_queries() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    std::fs::write(
+        lake.path()
+            .join("gold/summary/_delta_log/00000000000000000000.json"),
+        "{ not json",
+    )
+    .unwrap();
+    let engine = open_lake(lake.path()).await;
+
+    let listed = rows(&engine, "SHOW TABLES").await;
+    assert!(
+        listed.iter().any(|r| r.contains("table_name=summary")),
+        "{listed:?}"
+    );
+    let message = query_error(&engine, "SELECT * FROM gold.summary").await;
+    assert!(message.contains("lake.gold.summary"), "{message}");
+    assert_eq!(rows(&engine, "SELECT n FROM rootcount").await, vec!["n=42"]);
+}

@@ -6,6 +6,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::catalog::{SchemaProvider, TableProvider};
 use datafusion::error::{DataFusionError, Result};
+use datafusion::logical_expr::TableType;
 use parking_lot::RwLock;
 use url::Url;
 
@@ -97,6 +98,19 @@ impl SchemaProvider for LakeSchema {
             ))),
             None => Ok(self.registered.read().get(name).cloned()),
         }
+    }
+
+    /// Listing tables (`SHOW TABLES`, `information_schema.tables`) asks every table its type:
+    /// answer from the listing, so it neither loads every table nor fails on a damaged one.
+    async fn table_type(&self, name: &str) -> Result<Option<TableType>> {
+        if self.lake_tables.read().contains_key(name) {
+            return Ok(Some(TableType::Base));
+        }
+        Ok(self
+            .registered
+            .read()
+            .get(name)
+            .map(|table| table.table_type()))
     }
 
     fn register_table(
