@@ -179,3 +179,17 @@ async fn a_damaged_table_is_still_listed_and_spoils_only_its_own_queries() {
     assert!(message.contains("lake.gold.summary"), "{message}");
     assert_eq!(rows(&engine, "SELECT n FROM rootcount").await, vec!["n=42"]);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_opened_as_the_lake_is_refused_with_what_to_do() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let table = lake.path().join("silver/customers");
+    let error = Engine::open(EngineConfig::for_lake(table.display().to_string()))
+        .await
+        .err()
+        .map(|e| e.to_string())
+        .unwrap_or_default();
+    assert!(error.contains("is a Delta table"), "{error}");
+    assert!(error.contains("delta_scan("), "{error}");
+}

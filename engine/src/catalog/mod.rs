@@ -10,7 +10,7 @@ use std::sync::Arc;
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::error::DataFusionError;
 use deltalake::logstore::LogStore as _;
-use deltalake::{DeltaTableBuilder, ObjectStore};
+use deltalake::{DeltaTableBuilder, ObjectStore, Path};
 use parking_lot::RwLock;
 use url::Url;
 
@@ -60,8 +60,32 @@ impl LakeCatalog {
             layers: RwLock::new(BTreeMap::new()),
             created: RwLock::new(BTreeMap::new()),
         };
+        catalog.refuse_a_table_as_root(location).await?;
         catalog.refresh().await?;
         Ok(catalog)
+    }
+
+    /// A lake is a folder of layers. Opening one table as the lake would show an empty catalog
+    /// with no hint why, so say what to do instead.
+    async fn refuse_a_table_as_root(&self, location: &str) -> Result<()> {
+        let log = self
+            .store
+            .list_with_delimiter(Some(&Path::from("_delta_log")))
+            .await
+            .map_err(|e| EngineError::Lake {
+                location: display_url(&self.root),
+                reason: e.to_string(),
+            })?;
+        if log.objects.is_empty() {
+            return Ok(());
+        }
+        Err(EngineError::InvalidLocation {
+            location: display_url(&self.root),
+            reason: format!(
+                "this folder is a Delta table, not a lake of layers: open the folder above it as \
+                 the lake, or read the table with delta_scan('{location}')"
+            ),
+        })
     }
 
     /// The catalog's name in SQL.
