@@ -15,6 +15,14 @@ use super::writer_only_features::WriterOnlyFeaturesHidden;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
 
+/// What a listing with no new commit means.
+#[derive(Debug, PartialEq)]
+enum LogState {
+    Unchanged,
+    /// The table was deleted and written again: its log no longer holds the version we read.
+    Replaced,
+}
+
 /// One Delta table, loaded on first use and refreshed incrementally: a query costs one listing
 /// of `_delta_log` after the version we hold, and nothing is read again when nothing changed.
 #[derive(Debug)]
@@ -77,10 +85,11 @@ impl TableRefresher {
                     .update_incremental(None)
                     .await
                     .map_err(|e| EngineError::table(&self.name, &e))?;
-                if table.version() == before {
-                    self.ensure_still_there(table).await?;
-                } else {
+                if table.version() != before {
                     tracing::debug!(table = %self.name, ?before, now = ?table.version(), "newer commits read");
+                } else if self.log_state(table).await? == LogState::Replaced {
+                    tracing::debug!(table = %self.name, "table replaced; reading it anew");
+                    *slot = Some(self.load().await?);
                 }
             }
             None => *slot = Some(self.load().await?),
@@ -109,29 +118,41 @@ impl TableRefresher {
             .map_err(failed)
     }
 
-    /// A listing that found no new commit cannot tell a deleted table from an unchanged one:
-    /// look for the commit we hold (and, for tables that keep only checkpoints, for any log).
-    async fn ensure_still_there(&self, table: &DeltaTable) -> Result<()> {
+    /// A listing that found no new commit cannot tell an unchanged table from a deleted one, or
+    /// from one deleted and written again (whose versions start over): look for the version we
+    /// hold, as a commit or (for tables that keep only checkpoints) a checkpoint.
+    async fn log_state(&self, table: &DeltaTable) -> Result<LogState> {
         let Some(version) = table.version() else {
-            return Ok(());
+            return Ok(LogState::Unchanged);
         };
         let store = table.log_store().object_store(None);
-        let commit = Path::from(format!("_delta_log/{version:020}.json"));
-        match store.head(&commit).await {
-            Ok(_) => Ok(()),
-            Err(ObjectStoreError::NotFound { .. }) => {
-                let log = store
-                    .list_with_delimiter(Some(&Path::from("_delta_log")))
-                    .await
-                    .map_err(|e| self.unreadable(e))?;
-                if log.objects.is_empty() {
-                    Err(self.gone())
-                } else {
-                    Ok(())
-                }
-            }
-            Err(e) => Err(self.unreadable(e)),
+        match store
+            .head(&Path::from(format!("_delta_log/{version:020}.json")))
+            .await
+        {
+            Ok(_) => return Ok(LogState::Unchanged),
+            Err(ObjectStoreError::NotFound { .. }) => {}
+            Err(e) => return Err(self.unreadable(e)),
         }
+        let log = store
+            .list_with_delimiter(Some(&Path::from("_delta_log")))
+            .await
+            .map_err(|e| self.unreadable(e))?;
+        if log.objects.is_empty() {
+            return Err(self.gone());
+        }
+        let version_prefix = format!("{version:020}.");
+        let holds_our_version = log.objects.iter().any(|object| {
+            object
+                .location
+                .filename()
+                .is_some_and(|name| name.starts_with(&version_prefix))
+        });
+        Ok(if holds_our_version {
+            LogState::Unchanged
+        } else {
+            LogState::Replaced
+        })
     }
 
     fn gone(&self) -> EngineError {
