@@ -15,12 +15,29 @@ use super::writer_only_features::WriterOnlyFeaturesHidden;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
 
-/// What a listing with no new commit means.
+/// Whether the log still holds the version we read, as we read it.
 #[derive(Debug, PartialEq)]
 enum LogState {
     Unchanged,
-    /// The table was deleted and written again: its log no longer holds the version we read.
+    /// The table was deleted and written again: the version we read is gone or different.
     Replaced,
+}
+
+/// The snapshot we hold, and how the commit file of its version looked when we read it.
+#[derive(Debug)]
+struct HeldTable {
+    table: DeltaTable,
+    /// `None` when the table keeps only a checkpoint of that version.
+    commit: Option<CommitStamp>,
+}
+
+/// What identifies a commit file: Delta commits are never rewritten, so another stamp for the
+/// same version means the table was deleted and written again.
+#[derive(Debug, PartialEq)]
+struct CommitStamp {
+    size: u64,
+    last_modified: chrono::DateTime<chrono::Utc>,
+    e_tag: Option<String>,
 }
 
 /// One Delta table, loaded on first use and refreshed incrementally: a query costs one listing
@@ -35,7 +52,7 @@ pub(crate) struct TableRefresher {
     url: Url,
     storage_options: HashMap<String, String>,
     /// `None` until the first query; one query at a time updates it.
-    table: Mutex<Option<DeltaTable>>,
+    table: Mutex<Option<HeldTable>>,
 }
 
 impl TableRefresher {
@@ -77,30 +94,37 @@ impl TableRefresher {
     /// A scan of the latest committed version of the table.
     pub(crate) async fn latest(&self) -> Result<Arc<dyn TableProvider>> {
         let mut slot = self.table.lock().await;
+        let replaced = match slot.as_ref() {
+            Some(held) => self.log_state(held).await? == LogState::Replaced,
+            None => false,
+        };
         match slot.as_mut() {
-            Some(table) => {
-                let before = table.version();
+            Some(held) if !replaced => {
+                let before = held.table.version();
                 // On failure the snapshot we hold stays, so a later query can try again.
-                table
+                held.table
                     .update_incremental(None)
                     .await
                     .map_err(|e| EngineError::table(&self.name, &e))?;
-                if table.version() != before {
-                    tracing::debug!(table = %self.name, ?before, now = ?table.version(), "newer commits read");
-                } else if self.log_state(table).await? == LogState::Replaced {
-                    tracing::debug!(table = %self.name, "table replaced; reading it anew");
-                    *slot = Some(self.load().await?);
+                if held.table.version() != before {
+                    tracing::debug!(table = %self.name, ?before, now = ?held.table.version(), "newer commits read");
+                    held.commit = self.stamp(&held.table).await?;
                 }
             }
-            None => *slot = Some(self.load().await?),
+            _ => {
+                if replaced {
+                    tracing::debug!(table = %self.name, "table replaced; reading it anew");
+                }
+                *slot = Some(self.load().await?);
+            }
         }
-        let table = slot.as_ref().ok_or_else(|| self.gone())?;
+        let held = slot.as_ref().ok_or_else(|| self.gone())?;
         Ok(Arc::new(
-            DeltaTableProvider::try_new(&self.name, table).await?,
+            DeltaTableProvider::try_new(&self.name, &held.table).await?,
         ))
     }
 
-    async fn load(&self) -> Result<DeltaTable> {
+    async fn load(&self) -> Result<HeldTable> {
         let failed = |e: DeltaTableError| EngineError::table(&self.name, &e);
         let store = DeltaTableBuilder::from_url(self.url.clone())
             .map_err(failed)?
@@ -109,31 +133,52 @@ impl TableRefresher {
             .map_err(failed)?
             .root_object_store(None);
         let store = Arc::new(WriterOnlyFeaturesHidden::new(store));
-        DeltaTableBuilder::from_url(self.url.clone())
+        let table = DeltaTableBuilder::from_url(self.url.clone())
             .map_err(failed)?
             .with_storage_backend(store, self.url.clone())
             .with_storage_options(self.storage_options.clone())
             .load()
             .await
-            .map_err(failed)
+            .map_err(failed)?;
+        let commit = self.stamp(&table).await?;
+        Ok(HeldTable { table, commit })
     }
 
-    /// A listing that found no new commit cannot tell an unchanged table from a deleted one, or
-    /// from one deleted and written again (whose versions start over): look for the version we
-    /// hold, as a commit or (for tables that keep only checkpoints) a checkpoint.
-    async fn log_state(&self, table: &DeltaTable) -> Result<LogState> {
+    /// The stamp of the commit file of the version `table` holds, if there is one.
+    async fn stamp(&self, table: &DeltaTable) -> Result<Option<CommitStamp>> {
         let Some(version) = table.version() else {
-            return Ok(LogState::Unchanged);
+            return Ok(None);
         };
         let store = table.log_store().object_store(None);
         match store
             .head(&Path::from(format!("_delta_log/{version:020}.json")))
             .await
         {
-            Ok(_) => return Ok(LogState::Unchanged),
-            Err(ObjectStoreError::NotFound { .. }) => {}
-            Err(e) => return Err(self.unreadable(e)),
+            Ok(meta) => Ok(Some(CommitStamp {
+                size: meta.size,
+                last_modified: meta.last_modified,
+                e_tag: meta.e_tag,
+            })),
+            Err(ObjectStoreError::NotFound { .. }) => Ok(None),
+            Err(e) => Err(self.unreadable(e)),
         }
+    }
+
+    /// A listing of newer commits cannot tell an unchanged table from a deleted one, or from
+    /// one deleted and written again (whose versions start over): look at the version we hold.
+    async fn log_state(&self, held: &HeldTable) -> Result<LogState> {
+        let Some(version) = held.table.version() else {
+            return Ok(LogState::Unchanged);
+        };
+        if let Some(now) = self.stamp(&held.table).await? {
+            return Ok(if held.commit.as_ref() == Some(&now) {
+                LogState::Unchanged
+            } else {
+                LogState::Replaced
+            });
+        }
+        // No commit file for our version: a deleted table, or one that keeps only checkpoints.
+        let store = held.table.log_store().object_store(None);
         let log = store
             .list_with_delimiter(Some(&Path::from("_delta_log")))
             .await
@@ -148,7 +193,7 @@ impl TableRefresher {
                 .filename()
                 .is_some_and(|name| name.starts_with(&version_prefix))
         });
-        Ok(if holds_our_version {
+        Ok(if holds_our_version && held.commit.is_none() {
             LogState::Unchanged
         } else {
             LogState::Replaced
