@@ -3,7 +3,8 @@
 //! The naming rule: each top-level folder is a schema; each Delta table (a folder holding
 //! `_delta_log/`) anywhere below it is a table named by its path below the schema, folders joined
 //! with `_` (`silver/sales/store_orders` is `silver.sales_store_orders`). Names are lower-cased and
-//! every character other than `a-z`, `0-9` and `_` becomes `_`, so they need no quoting in SQL.
+//! every character other than `a-z`, `0-9` and `_` becomes `_`, so they need no quoting in SQL
+//! (but for names that start with a digit).
 //! Delta tables directly under the root belong to the schema `default`. Folders whose names start
 //! with `_` or `.` are skipped, and nothing below a table is searched (its subfolders are
 //! partitions). Two folders that would get one name make that name an error naming both.
