@@ -88,11 +88,6 @@ impl Engine {
         &self.ctx
     }
 
-    /// The lake catalog, when a lake is open.
-    pub fn catalog(&self) -> Option<&Arc<LakeCatalog>> {
-        self.catalog.as_ref()
-    }
-
     /// Runs one SQL statement and streams its result. Statements that change the catalog (DDL)
     /// take effect before this returns and stream no rows.
     pub async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream> {

@@ -91,9 +91,7 @@ async fn a_table_deleted_and_written_again_is_read_anew() {
 
     // Written again from scratch: one commit (version 0) of four rows. A reader that only looks
     // for commits after version 2 would keep answering 7.
-    let table = lake.path().join("bronze/raw_orders");
-    std::fs::remove_dir_all(&table).unwrap();
-    delta_writer("create", &table, Some(4));
+    write_raw_orders_again(lake.path(), &[4]);
     assert_eq!(count(&engine, sql).await, "n=4");
 }
 
@@ -108,11 +106,17 @@ async fn a_table_written_again_past_the_version_held_is_read_anew() {
 
     // Written again with versions 0 to 3: a reader that applied versions 3 onwards on top of
     // what it held would answer 7 + 1 rows.
-    let table = lake.path().join("bronze/raw_orders");
-    std::fs::remove_dir_all(&table).unwrap();
-    delta_writer("create", &table, Some(1));
-    for _ in 0..3 {
-        delta_writer("append", &table, Some(1));
-    }
+    write_raw_orders_again(lake.path(), &[1, 1, 1, 1]);
     assert_eq!(count(&engine, sql).await, "n=4 | top=4");
+}
+
+/// Deletes `bronze/raw_orders` and writes it again from scratch: one commit per entry of
+/// `commits`, each of that many rows.
+fn write_raw_orders_again(lake: &std::path::Path, commits: &[usize]) {
+    let table = lake.join("bronze/raw_orders");
+    std::fs::remove_dir_all(&table).unwrap();
+    for (version, rows) in commits.iter().enumerate() {
+        let subcommand = if version == 0 { "create" } else { "append" };
+        delta_writer(subcommand, &table, Some(*rows));
+    }
 }

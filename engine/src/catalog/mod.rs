@@ -88,16 +88,6 @@ impl LakeCatalog {
         })
     }
 
-    /// The catalog's name in SQL.
-    pub fn name(&self) -> &str {
-        &self.name
-    }
-
-    /// The lake root.
-    pub fn root(&self) -> &Url {
-        &self.root
-    }
-
     /// Lists the lake again, so tables and layers created since are seen and removed ones go.
     /// Tables still present keep their loaded snapshots.
     pub async fn refresh(&self) -> Result<()> {
@@ -124,7 +114,7 @@ impl LakeCatalog {
     }
 
     /// The lake schema called `name`, if the lake has that layer.
-    pub fn layer(&self, name: &str) -> Option<Arc<LakeSchema>> {
+    fn layer(&self, name: &str) -> Option<Arc<LakeSchema>> {
         self.layers.read().get(name).cloned()
     }
 }

@@ -1,7 +1,6 @@
 //! The scan DataFusion plans against: delta-rs' scan of one snapshot, with errors that name the
 //! table.
 
-use std::borrow::Cow;
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
@@ -58,10 +57,6 @@ impl TableProvider for DeltaTableProvider {
 
     fn table_type(&self) -> TableType {
         TableType::Base
-    }
-
-    fn get_logical_plan(&self) -> Option<Cow<'_, LogicalPlan>> {
-        None
     }
 
     async fn scan(
