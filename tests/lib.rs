@@ -108,6 +108,89 @@ pub async fn read_as_written(table: &Path) -> (SchemaRef, Vec<RecordBatch>) {
     read_parquet(out.path()).await
 }
 
+/// Writes an orders table with six versions of history at `table` (see `delta_writer.py
+/// history`: create, append, delete, update, merge, overwrite), recording its change data feed
+/// when `change_feed` is true.
+pub fn write_history_table(table: &Path, change_feed: bool) {
+    let mut args = vec![OsStr::new("history"), table.as_os_str()];
+    if change_feed {
+        args.push(OsStr::new("--cdf"));
+    }
+    run_delta_writer(&args);
+}
+
+/// The rows of `version` of the Delta table at `table`, as the `deltalake` Python package reads
+/// them.
+pub async fn read_version_as_written(table: &Path, version: u64) -> (SchemaRef, Vec<RecordBatch>) {
+    let out = tempfile::Builder::new()
+        .suffix(".parquet")
+        .tempfile()
+        .expect("a temporary file for the exported rows");
+    let version = version.to_string();
+    run_delta_writer(&[
+        OsStr::new("export-version"),
+        table.as_os_str(),
+        OsStr::new(&version),
+        out.path().as_os_str(),
+    ]);
+    read_parquet(out.path()).await
+}
+
+/// The change data feed of versions `start` to `end` of the table at `table`, as the `deltalake`
+/// Python package reads it.
+pub async fn read_changes_as_written(
+    table: &Path,
+    start: u64,
+    end: u64,
+) -> (SchemaRef, Vec<RecordBatch>) {
+    let out = tempfile::Builder::new()
+        .suffix(".parquet")
+        .tempfile()
+        .expect("a temporary file for the exported changes");
+    let (start, end) = (start.to_string(), end.to_string());
+    run_delta_writer(&[
+        OsStr::new("export-changes"),
+        table.as_os_str(),
+        OsStr::new(&start),
+        OsStr::new(&end),
+        out.path().as_os_str(),
+    ]);
+    read_parquet(out.path()).await
+}
+
+/// What the `deltalake` Python package reads from a table's log: its latest version and its
+/// partition columns.
+#[derive(Debug, PartialEq)]
+pub struct DeltaFacts {
+    pub version: i64,
+    pub partition_columns: Vec<String>,
+}
+
+/// The [`DeltaFacts`] of the table at `table`, as an independent reader sees them.
+pub fn delta_facts(table: &Path) -> DeltaFacts {
+    let out = tempfile::NamedTempFile::new().expect("a temporary file for the facts");
+    run_delta_writer(&[
+        OsStr::new("facts"),
+        table.as_os_str(),
+        out.path().as_os_str(),
+    ]);
+    let text = std::fs::read_to_string(out.path()).expect("the facts were written");
+    let field = |name: &str| {
+        text.lines()
+            .find_map(|line| line.strip_prefix(&format!("{name}=")))
+            .unwrap_or_else(|| panic!("no {name} in the facts: {text}"))
+            .to_string()
+    };
+    DeltaFacts {
+        version: field("version").parse().expect("a version number"),
+        partition_columns: field("partition_columns")
+            .split(',')
+            .filter(|c| !c.is_empty())
+            .map(str::to_string)
+            .collect(),
+    }
+}
+
 /// An engine with an empty catalog: only `delta_scan(...)` and plain SQL.
 pub async fn engine_without_lake() -> Engine {
     Engine::open(EngineConfig::default())

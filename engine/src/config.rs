@@ -20,6 +20,10 @@ pub struct EngineConfig {
     pub target_partitions: usize,
     /// Rows per record batch.
     pub batch_size: usize,
+    /// Refuse every statement that writes: DDL, DML and ingest.
+    pub read_only: bool,
+    /// Where views and external tables are kept; `<lake>/_lakeshore` when `None`.
+    pub catalog_location: Option<String>,
 }
 
 impl Default for EngineConfig {
@@ -32,6 +36,8 @@ impl Default for EngineConfig {
             spill_dir: None,
             target_partitions: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_size: 8192,
+            read_only: false,
+            catalog_location: None,
         }
     }
 }

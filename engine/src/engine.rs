@@ -13,16 +13,24 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 use futures::TryStreamExt;
 
-use crate::catalog::{DEFAULT_SCHEMA, LakeCatalog};
+use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
+use crate::changes::{plan_change, refuse_writes, statement_writes, take_partition_columns};
 use crate::config::EngineConfig;
-use crate::delta::{DeltaScanFunction, StatementReferences, tables_read_by};
+use crate::delta::{
+    DeltaReads, DeltaScanFunction, StatementReferences, parse_statement, tables_read_by,
+};
 use crate::error::{EngineError, Result};
+use crate::write::IngestMode;
 
 /// A lake opened for SQL. Cheap to share behind an `Arc`; every method takes `&self`.
 pub struct Engine {
     ctx: SessionContext,
     catalog: Option<Arc<LakeCatalog>>,
     delta_scan: Arc<DeltaScanFunction>,
+    /// Time travel, history, detail and change feeds.
+    delta_reads: Arc<DeltaReads>,
+    /// Refuse every statement that writes.
+    read_only: bool,
 }
 
 impl Engine {
@@ -65,9 +73,18 @@ impl Engine {
 
         let catalog = match &config.lake {
             Some(lake) => {
+                let definitions = DefinitionsConfig {
+                    location: config.catalog_location.clone(),
+                    session: ctx.state_weak_ref(),
+                };
                 let catalog = Arc::new(
-                    LakeCatalog::open(&config.catalog_name, lake, config.storage_options.clone())
-                        .await?,
+                    LakeCatalog::open(
+                        &config.catalog_name,
+                        lake,
+                        config.storage_options.clone(),
+                        definitions,
+                    )
+                    .await?,
                 );
                 ctx.register_catalog(&config.catalog_name, catalog.clone());
                 Some(catalog)
@@ -76,16 +93,38 @@ impl Engine {
         };
         let delta_scan = Arc::new(DeltaScanFunction::new(config.storage_options.clone()));
         ctx.register_udtf("delta_scan", delta_scan.clone());
+        crate::functions::register_tsql_functions(&ctx);
+        let delta_reads = Arc::new(DeltaReads::new(delta_scan.clone()));
+        delta_reads.register(&ctx)?;
         Ok(Self {
             ctx,
             catalog,
             delta_scan,
+            delta_reads,
+            read_only: config.read_only,
         })
     }
 
     /// The DataFusion session, for embedders that register their own tables or functions.
     pub fn session(&self) -> &SessionContext {
         &self.ctx
+    }
+
+    /// This engine with `catalog.schema` as the default for unqualified names, for servers
+    /// whose clients each keep their own current schema. It shares the lake, its tables, the
+    /// memory pool and the registered functions; only name resolution (and `SET`) is its own.
+    pub fn with_default_schema(&self, catalog: &str, schema: &str) -> Engine {
+        let mut state = self.ctx.state();
+        let names = &mut state.config_mut().options_mut().catalog;
+        names.default_catalog = catalog.to_string();
+        names.default_schema = schema.to_string();
+        Engine {
+            ctx: SessionContext::new_with_state(state),
+            catalog: self.catalog.clone(),
+            delta_scan: self.delta_scan.clone(),
+            delta_reads: self.delta_reads.clone(),
+            read_only: self.read_only,
+        }
     }
 
     /// Runs one SQL statement and streams its result. Statements that change the catalog (DDL)
@@ -113,31 +152,82 @@ impl Engine {
     /// Plans one SQL statement: the tables it reads are brought up to date first.
     pub async fn plan(&self, sql: &str) -> Result<DataFrame> {
         let state = self.ctx.state();
-        let dialect = state.config().options().sql_parser.dialect;
-        let statement = state.sql_to_statement(sql, &dialect)?;
+        let mut statement = parse_statement(&state, sql)?;
+        crate::functions::quote_date_part_keywords(&mut statement);
+        let partition_columns = take_partition_columns(&mut statement);
         let references = StatementReferences::of(&statement);
         self.delta_scan.load(&references.delta_scans).await?;
-        if let Some(catalog) = &self.catalog
-            && references.lists_tables
-        {
-            catalog.refresh().await?;
+        if let Some(catalog) = &self.catalog {
+            // Views and external tables other processes defined or dropped since.
+            catalog.objects().refresh().await?;
+            if references.lists_tables {
+                catalog.refresh().await?;
+            }
         }
-        match self.plan_statement(statement.clone()).await {
+        self.delta_reads
+            .load(&self.ctx, self.catalog.as_deref(), &references)
+            .await?;
+        match self
+            .plan_statement(statement.clone(), &partition_columns)
+            .await
+        {
             // A table or layer created since we last listed the lake: list again, once.
-            Err(error) if self.catalog.is_some() && names_missing_relation(&error) => {
+            Err(EngineError::Query(error))
+                if self.catalog.is_some() && names_missing_relation(&error) =>
+            {
                 if let Some(catalog) = &self.catalog {
                     catalog.refresh().await?;
                 }
-                Ok(self.plan_statement(statement).await?)
+                self.plan_statement(statement, &partition_columns).await
             }
-            other => Ok(other?),
+            other => other,
         }
     }
 
-    async fn plan_statement(&self, statement: Statement) -> Result<DataFrame, DataFusionError> {
+    /// Plans a statement; one that changes the lake is carried out on the lake (see
+    /// [`crate::changes`]), after read-only mode had its say.
+    async fn plan_statement(
+        &self,
+        statement: Statement,
+        partition_columns: &[String],
+    ) -> Result<DataFrame> {
         let state = self.ctx.state();
         let plan = state.statement_to_plan(statement).await?;
-        self.ctx.execute_logical_plan(plan).await
+        if self.read_only {
+            refuse_writes(&plan)?;
+        }
+        let plan = match &self.catalog {
+            Some(catalog) => plan_change(catalog, &state, plan, partition_columns.to_vec()).await?,
+            None => plan,
+        };
+        Ok(self.ctx.execute_logical_plan(plan).await?)
+    }
+
+    /// Whether `sql` (one statement) writes: changes a table, the catalog, or files. Told from
+    /// the parsed statement alone, reading no table; a read-only engine refuses exactly these.
+    pub fn is_write(&self, sql: &str) -> Result<bool> {
+        let statement = parse_statement(&self.ctx.state(), sql)?;
+        Ok(statement_writes(&statement))
+    }
+
+    /// Writes `input` to the lake table `table` (`[schema.]name`, in the session's default
+    /// schema when unqualified) as a Delta table, in one commit, as `mode` says; returns the
+    /// number of rows written. A new table goes to the folder `<lake>/<schema>/<name>`.
+    pub async fn ingest(
+        &self,
+        table: &str,
+        input: SendableRecordBatchStream,
+        mode: IngestMode,
+    ) -> Result<u64> {
+        if self.read_only {
+            return Err(EngineError::ReadOnly(format!("ingest into {table}")));
+        }
+        let Some(catalog) = &self.catalog else {
+            return Err(EngineError::Config(format!(
+                "cannot ingest into {table}: the engine was opened without a lake"
+            )));
+        };
+        crate::changes::ingest(catalog, &self.ctx.state(), table, input, mode).await
     }
 }
 

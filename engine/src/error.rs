@@ -20,6 +20,15 @@ pub enum EngineError {
     #[error("invalid configuration: {0}")]
     Config(String),
 
+    /// The engine was opened read-only and the statement would write.
+    #[error("the lake is open read-only: {0} is refused")]
+    ReadOnly(String),
+
+    /// The stored definitions of views and external tables (under `_lakeshore/`) could not be
+    /// read or changed.
+    #[error("catalog definitions at {location}: {reason}")]
+    Definitions { location: String, reason: String },
+
     /// Planning or running a statement failed.
     #[error("{}", describe_datafusion(.0))]
     Query(#[from] DataFusionError),

@@ -6,14 +6,18 @@
 //! naming rule.
 
 pub mod catalog;
+mod changes;
 mod config;
 mod delta;
 mod engine;
 mod error;
+mod functions;
 mod location;
 mod statements;
+mod write;
 
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use statements::split_statements;
+pub use write::IngestMode;

@@ -1,12 +1,17 @@
 //! The command line: what `lakeshore` accepts, and the scripts it names in the order given.
 
 use std::num::NonZeroUsize;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
-use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser};
+use clap::error::ErrorKind;
+use clap::parser::ValueSource;
+use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 
 use crate::print_format::PrintFormat;
 use crate::script::Script;
+
+/// Where `--demo` keeps the demo lake when given no folder.
+const DEFAULT_DEMO_DIR: &str = "./lakeshore-demo";
 
 /// Rows a table shows when `--maxrows` is not given.
 const DEFAULT_TABLE_MAXROWS: usize = 40;
@@ -16,7 +21,8 @@ const DEFAULT_TABLE_MAXROWS: usize = 40;
 /// Runs the statements of each -c and -f in the order given (each may hold several statements
 /// separated by `;`), or, with neither, the statements piped on standard input. Results go to
 /// standard output; the first error is printed to standard error and ends the run with exit
-/// code 1.
+/// code 1. At a terminal, with neither -c nor -f, opens the interactive shell (`\?` lists its
+/// commands).
 #[derive(Debug, Parser)]
 #[command(name = "lakeshore", version)]
 pub struct Args {
@@ -56,6 +62,28 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub target_partitions: Option<NonZeroUsize>,
 
+    /// Open the Electroniz demo lake in DIR (default ./lakeshore-demo), creating it first when
+    /// it is missing.
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = DEFAULT_DEMO_DIR,
+          conflicts_with = "connect")]
+    demo: Option<PathBuf>,
+
+    /// Run against a lakeshore-server over Flight SQL: grpc://HOST:PORT, or grpc+tls://HOST:PORT
+    /// with --tls-ca. The password comes from LAKESHORE_PASSWORD or is asked for.
+    #[arg(long, value_name = "URL")]
+    pub connect: Option<String>,
+
+    /// The user to log in as on the server (with --connect).
+    #[arg(long, value_name = "NAME", requires = "connect")]
+    pub user: Option<String>,
+
+    /// The certificate authority (PEM) that signed the server's certificate, for grpc+tls://.
+    #[arg(long, value_name = "FILE", requires = "connect")]
+    pub tls_ca: Option<PathBuf>,
+
+    #[command(subcommand)]
+    pub action: Option<Action>,
+
     /// The -c and -f scripts, in command-line order (filled in by `parse_command_line`).
     #[arg(skip)]
     scripts: Vec<Script>,
@@ -67,6 +95,19 @@ impl Args {
         let matches = Self::command().get_matches();
         let mut args = Self::from_arg_matches(&matches).unwrap_or_else(|error| error.exit());
         args.scripts = args.scripts_in_order(&matches);
+        // A lake exported in LAKESHORE_LAKE gives way to --demo and --connect; one given on the
+        // command line with them is a mistake.
+        if args.demo.is_some() || args.connect.is_some() {
+            if matches.value_source("lake") == Some(ValueSource::CommandLine) {
+                Self::command()
+                    .error(
+                        ErrorKind::ArgumentConflict,
+                        "--lake cannot be used with --demo or --connect",
+                    )
+                    .exit();
+            }
+            args.lake = None;
+        }
         args
     }
 
@@ -95,6 +136,11 @@ impl Args {
         self.lake.as_deref().filter(|lake| !lake.is_empty())
     }
 
+    /// The demo lake's folder, with `--demo`.
+    pub fn demo(&self) -> Option<&Path> {
+        self.demo.as_deref()
+    }
+
     /// The most rows a table shows, `None` for all.
     pub fn table_maxrows(&self) -> Option<usize> {
         match self.maxrows.unwrap_or(DEFAULT_TABLE_MAXROWS) {
@@ -102,6 +148,26 @@ impl Args {
             n => Some(n),
         }
     }
+}
+
+/// What `lakeshore` does instead of running SQL.
+#[derive(Debug, Subcommand)]
+pub enum Action {
+    /// The Electroniz demo lake.
+    #[command(subcommand)]
+    Demo(DemoAction),
+}
+
+#[derive(Debug, Subcommand)]
+pub enum DemoAction {
+    /// Creates the demo lake in DIR (bronze, silver and gold Delta tables), then exits.
+    Create {
+        /// The folder to create it in.
+        dir: PathBuf,
+        /// How much data: 1 is small; the row counts grow in proportion.
+        #[arg(long, default_value_t = 1, value_name = "N")]
+        scale: u32,
+    },
 }
 
 /// Parses a byte count with an optional binary unit: `1073741824`, `512K`, `512M`, `2G`, `1T`

@@ -1,77 +1,143 @@
-//! `lakeshore`: runs SQL over a Delta lake from the command line.
+//! `lakeshore`: SQL over a Delta lake, from the command line or an interactive shell, on the
+//! engine in this process or on a `lakeshore-server`.
 
 mod args;
+mod backend;
+mod demo;
+mod password;
 mod print_format;
 mod script;
+mod shell;
+mod table;
+mod text_rows;
 
 use std::io::{BufWriter, IsTerminal, Write};
 use std::process::ExitCode;
+use std::sync::Arc;
 
+use anyhow::Result;
 use lakeshore_engine::{Engine, EngineConfig};
+use tokio::runtime::Runtime;
 use tracing_subscriber::EnvFilter;
 
-use crate::args::Args;
-use crate::print_format::Printer;
+use crate::args::{Action, Args, DemoAction};
+use crate::backend::{Backend, EmbeddedBackend, RemoteBackend, RemoteTarget};
+use crate::print_format::{Expanded, Printer};
 use crate::script::{Script, run_scripts};
-
-/// Exit code when there is nothing to run (no -c / -f, and standard input is a terminal).
-const EXIT_NOTHING_TO_RUN: u8 = 2;
+use crate::shell::Shell;
 
 fn main() -> ExitCode {
     let args = Args::parse_command_line();
     init_tracing();
 
-    let scripts = if !args.scripts().is_empty() {
-        args.scripts().to_vec()
-    } else if std::io::stdin().is_terminal() {
-        eprintln!(
-            "lakeshore: nothing to run; give statements with -c SQL or -f FILE, or pipe them \
-             on standard input (the interactive shell is not available yet)"
-        );
-        return ExitCode::from(EXIT_NOTHING_TO_RUN);
-    } else {
-        vec![Script::Stdin]
-    };
-
     let outcome = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
         .map_err(anyhow::Error::from)
-        .and_then(|runtime| runtime.block_on(run(&args, &scripts)));
+        .and_then(|runtime| match &args.action {
+            Some(Action::Demo(DemoAction::Create { dir, scale })) => {
+                runtime.block_on(demo::create(dir, *scale))
+            }
+            None => run(&runtime, &args),
+        });
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
         // The reader of our output went away (`lakeshore ... | head`): nothing left to tell it.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("Error: {error}");
+            eprintln!("Error: {error:#}");
             ExitCode::FAILURE
         }
     }
 }
 
-async fn run(args: &Args, scripts: &[Script]) -> anyhow::Result<()> {
-    let engine = Engine::open(engine_config(args)).await?;
+/// Runs the -c and -f scripts, or the statements on standard input, or, at a terminal with
+/// neither, the interactive shell.
+fn run(runtime: &Runtime, args: &Args) -> Result<()> {
+    let interactive = args.scripts().is_empty() && std::io::stdin().is_terminal();
+    let backend = runtime.block_on(open_backend(args, interactive))?;
     let printer = Printer {
         format: args.format,
         table_maxrows: args.table_maxrows(),
         quiet: args.quiet,
+        width: None,
+        expanded: Expanded::Off,
     };
-    let mut out = BufWriter::new(std::io::stdout().lock());
-    run_scripts(&engine, scripts, &printer, &mut out).await?;
-    out.flush()?;
-    Ok(())
+    if interactive {
+        let greeting = greeting(args, backend.as_ref());
+        return Shell::new(runtime, backend, printer)?.run(&greeting);
+    }
+    let scripts = if args.scripts().is_empty() {
+        vec![Script::Stdin]
+    } else {
+        args.scripts().to_vec()
+    };
+    runtime.block_on(async {
+        let mut out = BufWriter::new(std::io::stdout().lock());
+        run_scripts(backend.as_ref(), &scripts, &printer, &mut out).await?;
+        out.flush()?;
+        Ok(())
+    })
 }
 
-fn engine_config(args: &Args) -> EngineConfig {
+/// The engine over the lake (or the demo lake), or a connection to the server of --connect.
+async fn open_backend(args: &Args, interactive: bool) -> Result<Arc<dyn Backend>> {
+    if let Some(url) = &args.connect {
+        let password = match &args.user {
+            None => None,
+            Some(user) => Some(match std::env::var("LAKESHORE_PASSWORD") {
+                Ok(password) => password,
+                Err(_) if interactive => {
+                    password::prompt_password(&format!("Password for {user}: "))?
+                }
+                Err(_) => anyhow::bail!(
+                    "no password for {user}: set LAKESHORE_PASSWORD, or run at a terminal to be asked"
+                ),
+            }),
+        };
+        let target = RemoteTarget {
+            url: url.clone(),
+            user: args.user.clone(),
+            password,
+            tls_ca: args.tls_ca.clone(),
+        };
+        return Ok(Arc::new(RemoteBackend::connect(&target).await?));
+    }
+    let lake = match args.demo() {
+        Some(dir) => Some(demo::open_or_create(dir).await?),
+        None => args.lake().map(str::to_string),
+    };
+    let engine = Engine::open(engine_config(args, lake.clone())).await?;
+    Ok(Arc::new(EmbeddedBackend::new(engine, lake)))
+}
+
+fn engine_config(args: &Args, lake: Option<String>) -> EngineConfig {
     let defaults = EngineConfig::default();
     EngineConfig {
-        lake: args.lake().map(str::to_string),
+        lake,
         memory_limit: args.memory_limit,
         target_partitions: args
             .target_partitions
             .map_or(defaults.target_partitions, |n| n.get()),
         ..defaults
     }
+}
+
+/// The shell's first words: what it is connected to, and, with no lake, how to open one.
+fn greeting(args: &Args, backend: &dyn Backend) -> String {
+    let mut greeting = format!(
+        "lakeshore {} on {}. \\? for help, \\q to quit.",
+        env!("CARGO_PKG_VERSION"),
+        backend.description()
+    );
+    if args.connect.is_none() && args.lake().is_none() && args.demo().is_none() {
+        greeting.push_str(
+            "\nNo lake is open, so the catalog is empty; delta_scan('path') still reads a table by path.\
+             \nOpen a lake with `lakeshore --lake DIR` (or set LAKESHORE_LAKE), or the demo lake with \
+             `lakeshore --demo`.",
+        );
+    }
+    greeting
 }
 
 /// Logs go to standard error, filtered by RUST_LOG. When it is unset, only Lakeshore's own

@@ -9,12 +9,13 @@ use std::io::Write;
 use anyhow::Result;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
-use arrow::util::display::{ArrayFormatter, FormatOptions};
-use arrow::util::pretty::pretty_format_batches_with_schema;
 use clap::ValueEnum;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use lakeshore_engine::EngineError;
+
+use crate::table::TextTable;
+use crate::text_rows::text_rows;
 
 /// How a result is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -33,6 +34,23 @@ pub enum PrintFormat {
     Markdown,
 }
 
+impl PrintFormat {
+    /// The format's name, as `--format` and `\format` take it.
+    pub fn name(self) -> String {
+        self.to_possible_value()
+            .map_or_else(String::new, |value| value.get_name().to_string())
+    }
+}
+
+/// When `table` shows each row as a block of `name | value` lines (psql's `\x`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum Expanded {
+    Off,
+    On,
+    /// Only results wider than the terminal.
+    Auto,
+}
+
 /// A format with the choices that go with it.
 #[derive(Debug, Clone, Copy)]
 pub struct Printer {
@@ -41,6 +59,10 @@ pub struct Printer {
     pub table_maxrows: Option<usize>,
     /// No row count under tables.
     pub quiet: bool,
+    /// The terminal's width, which a table is narrowed to; `None` when the output is not a
+    /// terminal, and tables keep every character.
+    pub width: Option<usize>,
+    pub expanded: Expanded,
 }
 
 impl Printer {
@@ -86,11 +108,19 @@ impl Printer {
                 shown_rows += room;
             }
         }
-        writeln!(
-            out,
-            "{}",
-            pretty_format_batches_with_schema(schema, &shown)?
-        )?;
+        let table = text_table(&schema, &shown)?;
+        let expanded = match self.expanded {
+            Expanded::Off => false,
+            Expanded::On => true,
+            Expanded::Auto => self
+                .width
+                .is_some_and(|width| table.natural_width() > width),
+        };
+        if expanded {
+            write!(out, "{}", table.expanded(self.width))?;
+        } else {
+            write!(out, "{}", table.bordered(self.width))?;
+        }
         if shown_rows < total_rows {
             writeln!(out, "{total_rows} rows, {shown_rows} shown")?;
         } else if !self.quiet {
@@ -98,6 +128,14 @@ impl Printer {
         }
         Ok(())
     }
+}
+
+/// The column names and values of `batches` as text.
+fn text_table(schema: &SchemaRef, batches: &[RecordBatch]) -> Result<TextTable> {
+    Ok(TextTable {
+        headers: schema.fields().iter().map(|f| f.name().clone()).collect(),
+        rows: text_rows(batches)?,
+    })
 }
 
 /// "1 row", "2 rows".
@@ -174,18 +212,9 @@ fn json_writer_builder() -> arrow::json::WriterBuilder {
 
 async fn print_markdown(mut stream: SendableRecordBatchStream, out: &mut impl Write) -> Result<()> {
     write_markdown_header(&stream.schema(), out)?;
-    let options = FormatOptions::default().with_display_error(true);
     while let Some(batch) = next_batch(&mut stream).await? {
-        let columns = batch
-            .columns()
-            .iter()
-            .map(|column| ArrayFormatter::try_new(column.as_ref(), &options))
-            .collect::<Result<Vec<_>, _>>()?;
-        for row in 0..batch.num_rows() {
-            let cells = columns
-                .iter()
-                .map(|column| markdown_cell(&column.value(row).to_string()));
-            write_markdown_row(cells, out)?;
+        for row in text_rows(&[batch])? {
+            write_markdown_row(row.iter().map(|value| markdown_cell(value)), out)?;
         }
     }
     Ok(())

@@ -4,8 +4,9 @@ use std::io::{Read, Write};
 use std::path::PathBuf;
 
 use anyhow::{Result, anyhow};
-use lakeshore_engine::{Engine, split_statements};
+use lakeshore_engine::split_statements;
 
+use crate::backend::Backend;
 use crate::print_format::Printer;
 
 /// Where a script's text comes from.
@@ -22,7 +23,7 @@ pub enum Script {
 impl Script {
     /// The script's text. A file is read only now, when its turn comes, so the scripts before
     /// it have already run.
-    fn text(&self) -> Result<String> {
+    pub fn text(&self) -> Result<String> {
         match self {
             Script::Inline(sql) => Ok(sql.clone()),
             Script::File(path) => std::fs::read_to_string(path)
@@ -41,14 +42,14 @@ impl Script {
 /// Runs `scripts` in order, each statement's result printed to `out` before the next statement
 /// starts. Stops at the first statement that fails and returns its error.
 pub async fn run_scripts(
-    engine: &Engine,
+    backend: &dyn Backend,
     scripts: &[Script],
     printer: &Printer,
     out: &mut impl Write,
 ) -> Result<()> {
     for script in scripts {
         for statement in split_statements(&script.text()?)? {
-            let stream = engine.execute(&statement).await?;
+            let stream = backend.execute(&statement).await?;
             printer.print(stream, out).await?;
             // Each result appears in full before the next statement runs (or its error shows).
             out.flush()?;

@@ -2,8 +2,16 @@
 //! per concern.
 
 mod broken_log;
+mod changes;
 mod checkpoints;
+mod delta_log;
+mod demo;
 mod freshness;
 mod golden;
+mod history;
 mod lake_catalog;
 mod memory;
+mod read_only;
+mod time_travel;
+mod views;
+mod writes;

@@ -1,24 +1,32 @@
 //! The lake as a DataFusion catalog: layers (top-level folders) are schemas, Delta tables are
 //! tables. See [`layout`] for the naming rule.
 
+mod definitions;
 mod layout;
+mod objects;
 mod schema;
+mod view;
 
 use std::collections::{BTreeMap, HashMap};
-use std::sync::Arc;
+use std::sync::{Arc, Weak};
 
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::error::DataFusionError;
+use datafusion::execution::session_state::SessionState;
 use deltalake::logstore::LogStore as _;
 use deltalake::{DeltaTableBuilder, ObjectStore, Path};
 use parking_lot::RwLock;
 use url::Url;
 
+pub(crate) use definitions::Definition;
 pub use layout::DEFAULT_SCHEMA;
+pub(crate) use layout::sql_name;
+pub(crate) use objects::{DefinedObjects, ObjectKind};
 pub use schema::LakeSchema;
 
 use crate::error::{EngineError, Result};
 use crate::location::{display_url, folder_url};
+use definitions::DefinitionStore;
 
 /// A lake root as a catalog. The list of schemas and tables is refreshed by
 /// [`LakeCatalog::refresh`]; each table's data is refreshed by the query that reads it.
@@ -32,7 +40,19 @@ pub struct LakeCatalog {
     layers: RwLock<BTreeMap<String, Arc<LakeSchema>>>,
     /// Schemas made with `CREATE SCHEMA`: they live as long as the engine.
     created: RwLock<BTreeMap<String, Arc<dyn SchemaProvider>>>,
+    /// Views and external tables defined in SQL, kept in the catalog folder.
+    objects: Arc<DefinedObjects>,
 }
+
+/// Where the catalog keeps the objects defined in SQL, and the session that plans views.
+pub struct DefinitionsConfig {
+    /// The catalog folder; `<lake>/_lakeshore` when `None`.
+    pub location: Option<String>,
+    pub session: Weak<parking_lot::RwLock<SessionState>>,
+}
+
+/// The catalog folder below the lake root, when none is configured.
+const DEFAULT_DEFINITIONS_FOLDER: &str = "_lakeshore/";
 
 impl LakeCatalog {
     /// Opens the lake at `location` and lists its tables.
@@ -40,8 +60,25 @@ impl LakeCatalog {
         name: &str,
         location: &str,
         storage_options: HashMap<String, String>,
+        definitions: DefinitionsConfig,
     ) -> Result<Self> {
         let root = folder_url(location)?;
+        let definitions_folder = match &definitions.location {
+            Some(folder) => definitions_folder_url(folder)?,
+            None => {
+                root.join(DEFAULT_DEFINITIONS_FOLDER)
+                    .map_err(|e| EngineError::InvalidLocation {
+                        location: display_url(&root),
+                        reason: e.to_string(),
+                    })?
+            }
+        };
+        let objects = Arc::new(DefinedObjects::new(
+            name,
+            DefinitionStore::open(definitions_folder, storage_options.clone())?,
+            storage_options.clone(),
+            definitions.session,
+        ));
         let store = DeltaTableBuilder::from_url(root.clone())
             .and_then(|b| {
                 b.with_storage_options(storage_options.clone())
@@ -59,8 +96,10 @@ impl LakeCatalog {
             storage_options,
             layers: RwLock::new(BTreeMap::new()),
             created: RwLock::new(BTreeMap::new()),
+            objects,
         };
         catalog.refuse_a_table_as_root(location).await?;
+        catalog.objects.refresh().await?;
         catalog.refresh().await?;
         Ok(catalog)
     }
@@ -99,29 +138,86 @@ impl LakeCatalog {
                     reason: e.to_string(),
                 })?;
         let mut layers = self.layers.write();
-        layers.retain(|name, _| layout.schemas.contains_key(name));
+        layers.retain(|name, _| layout.schemas.contains_key(name) || self.objects.has_schema(name));
         for (name, tables) in &layout.schemas {
-            let schema = layers.entry(name.clone()).or_insert_with(|| {
-                Arc::new(LakeSchema::new(
-                    format!("{}.{name}", self.name),
-                    self.root.clone(),
-                    self.storage_options.clone(),
-                ))
-            });
+            let schema = layers
+                .entry(name.clone())
+                .or_insert_with(|| self.new_schema(name));
             schema.set_layout(tables);
         }
         Ok(())
     }
 
-    /// The lake schema called `name`, if the lake has that layer.
-    fn layer(&self, name: &str) -> Option<Arc<LakeSchema>> {
-        self.layers.read().get(name).cloned()
+    fn new_schema(&self, name: &str) -> Arc<LakeSchema> {
+        Arc::new(LakeSchema::new(
+            &self.name,
+            name,
+            self.root.clone(),
+            self.storage_options.clone(),
+            self.objects.clone(),
+        ))
     }
+
+    /// The lake schema called `name`, if the lake has that layer or objects are defined in it.
+    fn layer(&self, name: &str) -> Option<Arc<LakeSchema>> {
+        if let Some(layer) = self.layers.read().get(name) {
+            return Some(layer.clone());
+        }
+        if !self.objects.has_schema(name) {
+            return None;
+        }
+        // A schema that only holds defined objects (an external table outside the layers).
+        Some(
+            self.layers
+                .write()
+                .entry(name.to_string())
+                .or_insert_with(|| self.new_schema(name))
+                .clone(),
+        )
+    }
+
+    /// The catalog's name (`lake`).
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The lake root.
+    pub(crate) fn root(&self) -> &Url {
+        &self.root
+    }
+
+    pub(crate) fn storage_options(&self) -> &HashMap<String, String> {
+        &self.storage_options
+    }
+
+    /// The views and external tables defined in SQL.
+    pub(crate) fn objects(&self) -> &Arc<DefinedObjects> {
+        &self.objects
+    }
+
+    /// The folder (relative to the lake root) of the Delta table `schema.name` of the lake, as of
+    /// the last listing.
+    pub(crate) fn lake_table_folder(&self, schema: &str, name: &str) -> Option<String> {
+        self.layers.read().get(schema)?.folder_of(name)
+    }
+}
+
+/// The URL of a configured catalog folder; a local one is created when missing, as the first
+/// definition would create it anyway.
+fn definitions_folder_url(folder: &str) -> Result<Url> {
+    if !folder.contains("://") {
+        std::fs::create_dir_all(folder).map_err(|e| EngineError::InvalidLocation {
+            location: folder.to_string(),
+            reason: format!("cannot create the catalog folder: {e}"),
+        })?;
+    }
+    folder_url(folder)
 }
 
 impl CatalogProvider for LakeCatalog {
     fn schema_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.layers.read().keys().cloned().collect();
+        names.extend(self.objects.schema_names());
         names.extend(self.created.read().keys().cloned());
         names.sort();
         names.dedup();

@@ -11,17 +11,22 @@ use parking_lot::RwLock;
 use url::Url;
 
 use super::layout::{SchemaLayout, TableFolder};
+use super::objects::DefinedObjects;
 use crate::delta::TableRefresher;
 
-/// The tables of one layer: the lake's Delta tables, plus the tables and views registered in
-/// this engine (by `CREATE VIEW` and the like).
+/// The tables of one layer: the lake's Delta tables, the views and external tables defined in
+/// SQL (kept in the catalog folder), and the tables registered in this engine only (by
+/// `CREATE TEMPORARY VIEW` and the like).
 #[derive(Debug)]
 pub struct LakeSchema {
     /// `catalog.schema`, for messages.
     qualified_name: String,
+    /// The schema's own name, under which its defined objects are kept.
+    name: String,
     root: Url,
     storage_options: HashMap<String, String>,
     lake_tables: RwLock<BTreeMap<String, LakeTable>>,
+    objects: Arc<DefinedObjects>,
     registered: RwLock<BTreeMap<String, Arc<dyn TableProvider>>>,
 }
 
@@ -33,16 +38,28 @@ enum LakeTable {
 
 impl LakeSchema {
     pub(crate) fn new(
-        qualified_name: String,
+        catalog: &str,
+        name: &str,
         root: Url,
         storage_options: HashMap<String, String>,
+        objects: Arc<DefinedObjects>,
     ) -> Self {
         Self {
-            qualified_name,
+            qualified_name: format!("{catalog}.{name}"),
+            name: name.to_string(),
             root,
             storage_options,
             lake_tables: RwLock::new(BTreeMap::new()),
+            objects,
             registered: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    /// The folder (relative to the lake root) of the lake table `name`.
+    pub(crate) fn folder_of(&self, name: &str) -> Option<String> {
+        match self.lake_tables.read().get(name)? {
+            LakeTable::Delta(refresher) => Some(refresher.folder().to_string()),
+            LakeTable::Ambiguous(_) => None,
         }
     }
 
@@ -83,12 +100,22 @@ impl LakeSchema {
 impl SchemaProvider for LakeSchema {
     fn table_names(&self) -> Vec<String> {
         let mut names: Vec<String> = self.lake_tables.read().keys().cloned().collect();
+        names.extend(self.objects.table_names(&self.name));
         names.extend(self.registered.read().keys().cloned());
+        names.sort();
+        names.dedup();
         names
     }
 
     async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lake_table = self.lake_tables.read().get(name).cloned();
+        if lake_table.is_some() && self.objects.kind(&self.name, name).is_some() {
+            return Err(DataFusionError::Plan(format!(
+                "{}.{name} is both a Delta table of the lake and an object defined in SQL; \
+                 drop the view or external table, or move the table's folder",
+                self.qualified_name
+            )));
+        }
         match lake_table {
             Some(LakeTable::Delta(refresher)) => Ok(Some(refresher.latest().await?)),
             Some(LakeTable::Ambiguous(folders)) => Err(DataFusionError::Plan(format!(
@@ -96,7 +123,10 @@ impl SchemaProvider for LakeSchema {
                 self.qualified_name,
                 folders.join(", ")
             ))),
-            None => Ok(self.registered.read().get(name).cloned()),
+            None => match self.objects.table(&self.name, name).await? {
+                Some(object) => Ok(Some(object)),
+                None => Ok(self.registered.read().get(name).cloned()),
+            },
         }
     }
 
@@ -105,6 +135,9 @@ impl SchemaProvider for LakeSchema {
     async fn table_type(&self, name: &str) -> Result<Option<TableType>> {
         if self.lake_tables.read().contains_key(name) {
             return Ok(Some(TableType::Base));
+        }
+        if let Some(table_type) = self.objects.table_type(&self.name, name) {
+            return Ok(Some(table_type));
         }
         Ok(self
             .registered
@@ -118,7 +151,9 @@ impl SchemaProvider for LakeSchema {
         name: String,
         table: Arc<dyn TableProvider>,
     ) -> Result<Option<Arc<dyn TableProvider>>> {
-        if self.lake_tables.read().contains_key(&name) {
+        if self.lake_tables.read().contains_key(&name)
+            || self.objects.kind(&self.name, &name).is_some()
+        {
             return Err(DataFusionError::Plan(format!(
                 "table {}.{name} already exists in the lake",
                 self.qualified_name
@@ -138,6 +173,8 @@ impl SchemaProvider for LakeSchema {
     }
 
     fn table_exist(&self, name: &str) -> bool {
-        self.lake_tables.read().contains_key(name) || self.registered.read().contains_key(name)
+        self.lake_tables.read().contains_key(name)
+            || self.objects.kind(&self.name, name).is_some()
+            || self.registered.read().contains_key(name)
     }
 }

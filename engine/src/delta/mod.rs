@@ -2,17 +2,31 @@
 //!
 //! [`TableRefresher`] keeps a table's snapshot and brings it up to date before each query;
 //! [`DeltaTableProvider`] is the scan DataFusion plans against; [`DeltaScanFunction`] is
-//! `delta_scan('uri')`, which reads a table by path through the same two.
+//! `delta_scan('uri')`, which reads a table by path through the same two. [`DeltaReads`] serves
+//! what goes beyond the latest rows: time travel, history, detail and the change feed, whose
+//! syntax [`parse_statement`] reads.
 
+mod changes;
+mod columns;
+mod commit_log;
+mod detail;
 mod diagnosis;
+mod history;
+mod preloaded;
 mod provider;
+mod reads;
 mod references;
 mod refresher;
 mod scan_function;
+mod syntax;
+mod target;
+mod time_travel;
 mod writer_only_features;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message};
 pub(crate) use provider::{DeltaTableProvider, tables_read_by};
+pub(crate) use reads::DeltaReads;
 pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;
 pub(crate) use scan_function::DeltaScanFunction;
+pub(crate) use syntax::parse_statement;

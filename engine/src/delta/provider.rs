@@ -24,6 +24,8 @@ pub(crate) struct DeltaTableProvider {
     /// How messages name the table.
     name: String,
     scan: Arc<dyn TableProvider>,
+    /// The table at the snapshot scanned; none for a scan of its change feed.
+    table: Option<DeltaTable>,
 }
 
 impl DeltaTableProvider {
@@ -41,7 +43,26 @@ impl DeltaTableProvider {
         Ok(Self {
             name: name.to_string(),
             scan: Arc::new(scan),
+            table: Some(table.clone()),
         })
+    }
+
+    /// Another scan of a Delta table (its change feed), with errors that name the table.
+    pub(crate) fn of_scan(name: &str, scan: Arc<dyn TableProvider>) -> Self {
+        Self {
+            name: name.to_string(),
+            scan,
+            table: None,
+        }
+    }
+
+    pub(crate) fn name(&self) -> &str {
+        &self.name
+    }
+
+    /// The table at the snapshot this scans, for reading its log and metadata.
+    pub(crate) fn table(&self) -> Option<&DeltaTable> {
+        self.table.as_ref()
     }
 
     fn name_table(&self, error: DataFusionError) -> DataFusionError {

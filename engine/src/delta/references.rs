@@ -1,5 +1,5 @@
-//! What a statement needs before it can be planned: the tables it reads by path, and whether it
-//! lists the catalog.
+//! What a statement needs before it can be planned: the tables it reads by path, the old
+//! versions, histories, details and change feeds it reads, and whether it lists the catalog.
 
 use std::ops::ControlFlow;
 
@@ -8,6 +8,12 @@ use datafusion::sql::sqlparser::ast::{
     Expr, FunctionArg, FunctionArgExpr, ObjectName, Statement, TableFactor, Value, Visit, Visitor,
 };
 
+use super::changes::{ChangesCall, TABLE_CHANGES};
+use super::detail::{DELTA_DETAIL, DetailCall};
+use super::history::{DELTA_HISTORY, HistoryCall};
+use super::preloaded::FunctionCall;
+use super::time_travel::TimeTravel;
+
 /// The name of the table function that reads a Delta table by path.
 pub(crate) const DELTA_SCAN: &str = "delta_scan";
 
@@ -15,6 +21,12 @@ pub(crate) const DELTA_SCAN: &str = "delta_scan";
 pub(crate) struct StatementReferences {
     /// Locations given to `delta_scan('...')`, each once, in order of first appearance.
     pub delta_scans: Vec<String>,
+    /// Tables read at an older version (`VERSION AS OF`, `delta_scan(.., version => n)`).
+    pub time_travels: Vec<TimeTravel>,
+    /// Calls of `delta_history`, `delta_detail` and `table_changes`.
+    pub histories: Vec<HistoryCall>,
+    pub details: Vec<DetailCall>,
+    pub changes: Vec<ChangesCall>,
     /// The statement reads the catalog's listing (`SHOW TABLES`, `information_schema`), so the
     /// lake should be listed again first.
     pub lists_tables: bool,
@@ -50,6 +62,23 @@ impl Visitor for StatementReferences {
     type Break = ();
 
     fn pre_visit_table_factor(&mut self, factor: &TableFactor) -> ControlFlow<()> {
+        if let Some(Ok(travel)) = TimeTravel::of_factor(factor) {
+            push_new(&mut self.time_travels, travel);
+        }
+        if let TableFactor::Table {
+            name,
+            args: Some(args),
+            ..
+        } = factor
+        {
+            if last_part_is(name, DELTA_HISTORY) {
+                push_call(&mut self.histories, &args.args);
+            } else if last_part_is(name, DELTA_DETAIL) {
+                push_call(&mut self.details, &args.args);
+            } else if last_part_is(name, TABLE_CHANGES) {
+                push_call(&mut self.changes, &args.args);
+            }
+        }
         if let TableFactor::Table {
             name,
             args: Some(args),
@@ -85,6 +114,18 @@ impl Visitor for StatementReferences {
             self.lists_tables = true;
         }
         ControlFlow::Continue(())
+    }
+}
+
+fn push_call<C: FunctionCall>(calls: &mut Vec<C>, args: &[FunctionArg]) {
+    if let Some(call) = C::from_args(args) {
+        push_new(calls, call);
+    }
+}
+
+fn push_new<T: PartialEq>(items: &mut Vec<T>, item: T) {
+    if !items.contains(&item) {
+        items.push(item);
     }
 }
 
@@ -144,6 +185,22 @@ mod tests {
             references("EXPLAIN SELECT * FROM delta_scan('/a')").delta_scans,
             vec!["/a".to_string()]
         );
+    }
+
+    #[test]
+    fn finds_history_detail_changes_and_time_travel_calls() {
+        let found = references(
+            "SELECT * FROM delta_history('silver.t', 3) h JOIN delta_detail('/a') d ON true \
+             JOIN table_changes('t', 1, '2024-05-01') c ON true \
+             JOIN delta_scan('/b', version => 2) s ON true",
+        );
+        assert_eq!(found.histories.len(), 1);
+        assert_eq!(found.histories[0].limit, Some(3));
+        assert_eq!(found.details.len(), 1);
+        assert_eq!(found.changes.len(), 1);
+        assert_eq!(found.time_travels.len(), 1);
+        assert_eq!(found.time_travels[0].target.to_string(), "/b");
+        assert_eq!(found.delta_scans, vec!["/b".to_string()]);
     }
 
     #[test]

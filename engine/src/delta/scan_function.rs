@@ -39,22 +39,29 @@ impl DeltaScanFunction {
     /// Brings each location up to date, so planning can read it.
     pub(crate) async fn load(&self, locations: &[String]) -> EngineResult<()> {
         for location in locations {
-            let known = self.tables.lock().get(location).cloned();
-            let table = match known {
-                Some(table) => table,
-                None => {
-                    let table = Arc::new(TableRefresher::at(
-                        folder_url(location)?,
-                        self.storage_options.clone(),
-                    ));
-                    self.tables.lock().insert(location.clone(), table.clone());
-                    table
-                }
-            };
-            let scan = table.latest().await?;
+            let scan = self.latest(location).await?;
             self.scans.lock().insert(location.clone(), scan);
         }
         Ok(())
+    }
+
+    /// A scan of the latest version of the table at `location`.
+    pub(crate) async fn latest(&self, location: &str) -> EngineResult<Arc<dyn TableProvider>> {
+        let known = self.tables.lock().get(location).cloned();
+        let table = match known {
+            Some(table) => table,
+            None => {
+                let table = Arc::new(TableRefresher::at(
+                    folder_url(location)?,
+                    self.storage_options.clone(),
+                ));
+                self.tables
+                    .lock()
+                    .insert(location.to_string(), table.clone());
+                table
+            }
+        };
+        table.latest().await
     }
 }
 

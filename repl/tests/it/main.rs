@@ -4,4 +4,6 @@
 mod formats;
 mod lake;
 mod scripts;
+mod shell;
 mod support;
+mod terminal;

@@ -128,20 +128,6 @@ fn an_error_in_piped_statements_fails_the_run() {
 }
 
 #[test]
-fn with_nothing_to_run_at_a_terminal_it_says_what_to_do() {
-    // `script` gives lakeshore a real terminal as its standard input.
-    let binary = env!("CARGO_BIN_EXE_lakeshore");
-    let result = run(std::process::Command::new("script")
-        .args(["--quiet", "--return", "--command", binary, "/dev/null"])
-        .env_remove("LAKESHORE_LAKE"));
-    assert_eq!(result.code, Some(2), "{result:#?}");
-    assert!(
-        result.stdout.contains("-c") && result.stdout.contains("-f"),
-        "{result:#?}"
-    );
-}
-
-#[test]
 fn a_reader_that_stops_early_ends_the_run_quietly() {
     for format in ["csv", "tsv", "json", "ndjson", "markdown"] {
         let sql = "SELECT * FROM generate_series(1, 1000000)";

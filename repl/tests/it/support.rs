@@ -20,6 +20,10 @@ pub const UPDATES: &str = "basic-with-inserts-updates";
 /// The golden table with 4 rows of decimals, partitioned by `part`. Placed as `silver.decimals`.
 pub const DECIMALS: &str = "basic-decimal-table";
 
+/// The golden table of 11 rows of primitive types, columns `as_int`, `as_long`, ...,
+/// `as_boolean`, `as_string`. Placed as `silver.primitives`.
+pub const PRIMITIVES: &str = "data-reader-primitives";
+
 /// A lake in a temporary folder, holding copies of golden tables.
 pub struct Lake {
     dir: TempDir,

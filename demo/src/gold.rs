@@ -1,0 +1,64 @@
+//! Gold: the serving layer, built by running the SQL of `sql/electroniz/` through the engine,
+//! in file order: the silver views first, then the gold tables that read them.
+
+use std::path::Path;
+
+use futures::TryStreamExt;
+use lakeshore_engine::{Engine, EngineConfig, EngineError, split_statements};
+
+use crate::error::DemoError;
+
+/// The scripts of `sql/electroniz/`, by file name, in the order they run. They are built into
+/// the program so the demo needs no checkout.
+pub const GOLD_SCRIPTS: &[(&str, &str)] = &[
+    (
+        "01_silver_views.sql",
+        include_str!("../../sql/electroniz/01_silver_views.sql"),
+    ),
+    (
+        "02_aggregated_sales.sql",
+        include_str!("../../sql/electroniz/02_aggregated_sales.sql"),
+    ),
+    (
+        "03_website_hits.sql",
+        include_str!("../../sql/electroniz/03_website_hits.sql"),
+    ),
+    (
+        "04_products_by_quarter.sql",
+        include_str!("../../sql/electroniz/04_products_by_quarter.sql"),
+    ),
+];
+
+pub(crate) async fn build(lake: &Path) -> Result<(), DemoError> {
+    let engine = Engine::open(EngineConfig::for_lake(lake.to_string_lossy()))
+        .await
+        .map_err(|source| DemoError::Sql {
+            file: "(opening the lake)".to_string(),
+            statement: String::new(),
+            source,
+        })?;
+    for (file, script) in GOLD_SCRIPTS {
+        let statements = split_statements(script).map_err(|source| DemoError::Sql {
+            file: file.to_string(),
+            statement: String::new(),
+            source,
+        })?;
+        for statement in statements {
+            run(&engine, &statement)
+                .await
+                .map_err(|source| DemoError::Sql {
+                    file: file.to_string(),
+                    statement,
+                    source,
+                })?;
+        }
+    }
+    Ok(())
+}
+
+/// Runs one statement to completion (a write commits only once its stream is drained).
+async fn run(engine: &Engine, statement: &str) -> Result<(), EngineError> {
+    let mut results = engine.execute(statement).await?;
+    while results.try_next().await?.is_some() {}
+    Ok(())
+}

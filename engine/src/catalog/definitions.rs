@@ -1,0 +1,272 @@
+//! Where views and external tables are kept: one small JSON file per object, at
+//! `<catalog folder>/catalog/<schema>/<name>.json` (the catalog folder is `<lake>/_lakeshore` unless
+//! configured), so every process that opens the lake sees the same objects.
+//!
+//! Each file is written whole in one put, which object stores (and delta-rs' local store, by a
+//! temporary file renamed into place) make atomic: a reader never sees half a definition. Creating
+//! is a put-if-absent, so two processes creating one name cannot both succeed; replacing (`OR
+//! REPLACE`) and dropping are last-writer-wins, as the statements mean. One file per object keeps
+//! two processes that change different objects from ever touching the same file.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+
+use deltalake::logstore::LogStore as _;
+use deltalake::{DeltaTableBuilder, ObjectStore, ObjectStoreError, Path};
+use futures::TryStreamExt;
+use object_store::{ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
+use serde_json::{Value, json};
+use url::Url;
+
+use crate::error::{EngineError, Result};
+use crate::location::display_url;
+
+/// The folder below the catalog folder that holds the definitions.
+const DEFINITIONS_FOLDER: &str = "catalog";
+/// The version of the file format, written into every file so a later one can tell them apart.
+const FORMAT_VERSION: u64 = 1;
+
+/// What a catalog object is, as stored.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) enum Definition {
+    /// A view: the `CREATE VIEW` statement, planned anew whenever the view is read, and the
+    /// schema its unqualified table names resolve in.
+    View { sql: String, default_schema: String },
+    /// A Delta table outside the lake's layout, read from its location.
+    ExternalTable { location: String },
+}
+
+/// How a stored file looked when we read it: a file whose stamp is unchanged is not read again.
+#[derive(Debug, Clone, PartialEq)]
+pub(crate) struct FileStamp {
+    size: u64,
+    last_modified: chrono::DateTime<chrono::Utc>,
+    e_tag: Option<String>,
+}
+
+/// One definition file found by a listing.
+#[derive(Debug, Clone)]
+pub(crate) struct StoredFile {
+    pub schema: String,
+    pub name: String,
+    pub path: Path,
+    pub stamp: FileStamp,
+}
+
+/// The definition files of one lake, in its catalog folder.
+#[derive(Debug)]
+pub(crate) struct DefinitionStore {
+    folder: Url,
+    store: Arc<dyn ObjectStore>,
+}
+
+impl DefinitionStore {
+    /// The store of the catalog folder at `folder`.
+    pub(crate) fn open(folder: Url, storage_options: HashMap<String, String>) -> Result<Self> {
+        let store = DeltaTableBuilder::from_url(folder.clone())
+            .and_then(|b| b.with_storage_options(storage_options).build_storage())
+            .map_err(|e| EngineError::InvalidLocation {
+                location: display_url(&folder),
+                reason: e.to_string(),
+            })?
+            .object_store(None);
+        Ok(Self { folder, store })
+    }
+
+    /// Every definition file, with the schema and name its path gives.
+    pub(crate) async fn list(&self) -> Result<Vec<StoredFile>> {
+        let prefix = Path::from(DEFINITIONS_FOLDER);
+        let objects: Vec<_> = match self.store.list(Some(&prefix)).try_collect().await {
+            Ok(objects) => objects,
+            Err(ObjectStoreError::NotFound { .. }) => Vec::new(),
+            Err(e) => return Err(self.failed(&prefix, e.to_string())),
+        };
+        let mut files = Vec::new();
+        for object in objects {
+            let parts: Vec<String> = object
+                .location
+                .parts()
+                .map(|part| part.as_ref().to_string())
+                .collect();
+            // `catalog/<schema>/<name>.json`; anything else (a temporary file) is not ours.
+            let [_, schema, file] = parts.as_slice() else {
+                continue;
+            };
+            let Some(name) = file.strip_suffix(".json") else {
+                continue;
+            };
+            files.push(StoredFile {
+                schema: schema.clone(),
+                name: name.to_string(),
+                path: object.location.clone(),
+                stamp: FileStamp {
+                    size: object.size,
+                    last_modified: object.last_modified,
+                    e_tag: object.e_tag.clone(),
+                },
+            });
+        }
+        Ok(files)
+    }
+
+    /// The definition in `path`; the error says what is wrong with the file.
+    pub(crate) async fn read(&self, path: &Path) -> Result<Definition> {
+        let bytes = match self.store.get(path).await {
+            Ok(found) => found.bytes().await,
+            Err(e) => Err(e),
+        }
+        .map_err(|e| self.failed(path, format!("cannot read the file: {e}")))?;
+        parse(&bytes).map_err(|reason| {
+            self.failed(
+                path,
+                format!("the file is damaged ({reason}); fix it, or drop the object to remove it"),
+            )
+        })
+    }
+
+    /// Stores a new object; fails, without changing anything, if the name is taken (also when
+    /// another process took it a moment ago).
+    pub(crate) async fn create(&self, schema: &str, name: &str, object: &Definition) -> Result<()> {
+        self.put(schema, name, object, PutMode::Create).await
+    }
+
+    /// Stores an object, replacing any definition of the name.
+    pub(crate) async fn replace(
+        &self,
+        schema: &str,
+        name: &str,
+        object: &Definition,
+    ) -> Result<()> {
+        self.put(schema, name, object, PutMode::Overwrite).await
+    }
+
+    /// Removes an object's definition (never any data).
+    pub(crate) async fn remove(&self, schema: &str, name: &str) -> Result<()> {
+        let path = file_path(schema, name);
+        match self.store.delete(&path).await {
+            Ok(()) | Err(ObjectStoreError::NotFound { .. }) => Ok(()),
+            Err(e) => Err(self.failed(&path, format!("cannot remove the file: {e}"))),
+        }
+    }
+
+    /// The location of a definition file, for messages.
+    pub(crate) fn describe(&self, path: &Path) -> String {
+        format!("{}/{path}", display_url(&self.folder))
+    }
+
+    async fn put(
+        &self,
+        schema: &str,
+        name: &str,
+        object: &Definition,
+        mode: PutMode,
+    ) -> Result<()> {
+        let path = file_path(schema, name);
+        let options = PutOptions {
+            mode,
+            ..PutOptions::default()
+        };
+        let text = serde_json::to_vec_pretty(&to_json(object))
+            .map_err(|e| self.failed(&path, e.to_string()))?;
+        match self
+            .store
+            .put_opts(&path, PutPayload::from(text), options)
+            .await
+        {
+            Ok(_) => Ok(()),
+            Err(ObjectStoreError::AlreadyExists { .. }) => Err(self.failed(
+                &path,
+                format!("{schema}.{name} already exists (created by another process just now)"),
+            )),
+            Err(e) => Err(self.failed(&path, format!("cannot write the file: {e}"))),
+        }
+    }
+
+    fn failed(&self, path: &Path, reason: String) -> EngineError {
+        EngineError::Definitions {
+            location: self.describe(path),
+            reason,
+        }
+    }
+}
+
+fn file_path(schema: &str, name: &str) -> Path {
+    Path::from_iter([DEFINITIONS_FOLDER, schema, &format!("{name}.json")])
+}
+
+fn to_json(object: &Definition) -> Value {
+    match object {
+        Definition::View {
+            sql,
+            default_schema,
+        } => json!({
+            "format_version": FORMAT_VERSION,
+            "kind": "view",
+            "sql": sql,
+            "default_schema": default_schema,
+        }),
+        Definition::ExternalTable { location } => json!({
+            "format_version": FORMAT_VERSION,
+            "kind": "external_table",
+            "location": location,
+        }),
+    }
+}
+
+fn parse(bytes: &[u8]) -> std::result::Result<Definition, String> {
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
+    let text = |field: &str| {
+        value
+            .get(field)
+            .and_then(Value::as_str)
+            .map(str::to_string)
+            .ok_or_else(|| format!("the field \"{field}\" is missing or not text"))
+    };
+    match value.get("format_version").and_then(Value::as_u64) {
+        Some(FORMAT_VERSION) => {}
+        Some(other) => {
+            return Err(format!(
+                "format version {other} is newer than this Lakeshore"
+            ));
+        }
+        None => return Err("the field \"format_version\" is missing".to_string()),
+    }
+    match text("kind")?.as_str() {
+        "view" => Ok(Definition::View {
+            sql: text("sql")?,
+            default_schema: text("default_schema")?,
+        }),
+        "external_table" => Ok(Definition::ExternalTable {
+            location: text("location")?,
+        }),
+        other => Err(format!("unknown kind \"{other}\"")),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn definitions_survive_a_round_trip() {
+        for object in [
+            Definition::View {
+                sql: "CREATE VIEW v AS SELECT 1".into(),
+                default_schema: "default".into(),
+            },
+            Definition::ExternalTable {
+                location: "file:///data/t/".into(),
+            },
+        ] {
+            let bytes = serde_json::to_vec(&to_json(&object)).unwrap();
+            assert_eq!(parse(&bytes).unwrap(), object);
+        }
+    }
+
+    #[test]
+    fn damaged_files_say_what_is_wrong() {
+        assert!(parse(b"{\"kind\":").unwrap_err().contains("not JSON"));
+        let no_sql = br#"{"format_version":1,"kind":"view","default_schema":"x"}"#;
+        assert!(parse(no_sql).unwrap_err().contains("\"sql\""));
+    }
+}

@@ -1,0 +1,63 @@
+//! Reading a stored view: its `CREATE VIEW` statement is planned anew each time, so the view
+//! follows the tables it reads (new versions, new columns) and fails clearly when one is gone.
+
+use std::sync::{Arc, Weak};
+
+use datafusion::catalog::TableProvider;
+use datafusion::catalog::view::ViewTable;
+use datafusion::error::{DataFusionError, Result};
+use datafusion::execution::session_state::SessionState;
+use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use parking_lot::RwLock;
+
+/// How deep views may read other views: deeper is taken for a view that reads itself.
+const MAX_VIEW_DEPTH: usize = 32;
+
+tokio::task_local! {
+    /// How many views are being planned, one inside the other, in this task.
+    static VIEW_DEPTH: usize;
+}
+
+/// The view `qualified_name` (`lake.gold.v`) defined by `sql`, planned in `session` with
+/// unqualified names resolving in `catalog.default_schema`.
+pub(crate) async fn plan_view(
+    session: &Weak<RwLock<SessionState>>,
+    qualified_name: &str,
+    sql: &str,
+    catalog: &str,
+    default_schema: &str,
+) -> Result<Arc<dyn TableProvider>> {
+    let cannot = |reason: String| {
+        DataFusionError::Plan(format!("view {qualified_name} cannot be read: {reason}"))
+    };
+    let depth = VIEW_DEPTH.try_with(|depth| *depth).unwrap_or(0);
+    if depth >= MAX_VIEW_DEPTH {
+        return Err(cannot(format!(
+            "views nest more than {MAX_VIEW_DEPTH} deep; does it read itself through other views?"
+        )));
+    }
+    let Some(session) = session.upgrade() else {
+        return Err(cannot("the engine is closing".to_string()));
+    };
+    let mut state = session.read().clone();
+    let options = state.config_mut().options_mut();
+    options.catalog.default_catalog = catalog.to_string();
+    options.catalog.default_schema = default_schema.to_string();
+    let dialect = state.config().options().sql_parser.dialect;
+    let statement = state
+        .sql_to_statement(sql, &dialect)
+        .map_err(|e| cannot(e.strip_backtrace()))?;
+    let plan = VIEW_DEPTH
+        .scope(depth + 1, state.statement_to_plan(statement))
+        .await
+        .map_err(|e| cannot(e.find_root().strip_backtrace()))?;
+    match plan {
+        LogicalPlan::Ddl(DdlStatement::CreateView(view)) => Ok(Arc::new(ViewTable::new(
+            Arc::unwrap_or_clone(view.input),
+            Some(sql.to_string()),
+        ))),
+        _ => Err(cannot(
+            "its stored definition is not a CREATE VIEW statement".to_string(),
+        )),
+    }
+}

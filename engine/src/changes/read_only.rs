@@ -1,0 +1,111 @@
+//! What counts as a write, for read-only mode: anything that changes a table, the catalog or
+//! files. `COPY ... TO` writes files outside the lake, on the machine the engine runs on; a
+//! read-only engine (a shared server) refuses it too.
+
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
+use datafusion::logical_expr::{DdlStatement, LogicalPlan, WriteOp};
+use datafusion::sql::parser::Statement as DFStatement;
+use datafusion::sql::sqlparser::ast::Statement;
+
+use crate::error::{EngineError, Result};
+
+/// Fails with [`EngineError::ReadOnly`], naming the statement, when `plan` would write.
+pub(crate) fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
+    let mut write = None;
+    // The closure never fails, so neither does the walk.
+    let _ = plan.apply(|node| {
+        write = write_of(node);
+        Ok(if write.is_some() {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    match write {
+        Some(statement) => Err(EngineError::ReadOnly(statement.to_string())),
+        None => Ok(()),
+    }
+}
+
+fn write_of(node: &LogicalPlan) -> Option<&'static str> {
+    match node {
+        LogicalPlan::Ddl(ddl) => Some(match ddl {
+            DdlStatement::CreateExternalTable(_) => "CREATE EXTERNAL TABLE",
+            DdlStatement::CreateMemoryTable(_) => "CREATE TABLE",
+            DdlStatement::CreateView(_) => "CREATE VIEW",
+            DdlStatement::CreateCatalogSchema(_) => "CREATE SCHEMA",
+            DdlStatement::CreateCatalog(_) => "CREATE DATABASE",
+            DdlStatement::CreateIndex(_) => "CREATE INDEX",
+            DdlStatement::DropTable(_) => "DROP TABLE",
+            DdlStatement::DropView(_) => "DROP VIEW",
+            DdlStatement::DropCatalogSchema(_) => "DROP SCHEMA",
+            DdlStatement::CreateFunction(_) => "CREATE FUNCTION",
+            DdlStatement::DropFunction(_) => "DROP FUNCTION",
+        }),
+        LogicalPlan::Dml(dml) => Some(match dml.op {
+            WriteOp::Insert(_) => "INSERT",
+            WriteOp::Delete => "DELETE",
+            WriteOp::Update => "UPDATE",
+            WriteOp::Ctas => "CREATE TABLE AS",
+            WriteOp::Truncate => "TRUNCATE",
+            WriteOp::MergeInto(_) => "MERGE",
+            _ => "a write",
+        }),
+        LogicalPlan::Copy(_) => Some("COPY TO"),
+        _ => None,
+    }
+}
+
+/// Whether a parsed statement writes, told without planning it (so without reading any
+/// table): the same statements [`refuse_writes`] refuses once they are planned.
+pub(crate) fn statement_writes(statement: &DFStatement) -> bool {
+    match statement {
+        DFStatement::Statement(inner) => matches!(
+            inner.as_ref(),
+            Statement::Insert(_)
+                | Statement::Update(_)
+                | Statement::Delete(_)
+                | Statement::Merge(_)
+                | Statement::Truncate(_)
+                | Statement::CreateTable(_)
+                | Statement::CreateView(_)
+                | Statement::CreateSchema { .. }
+                | Statement::CreateDatabase { .. }
+                | Statement::CreateIndex(_)
+                | Statement::CreateFunction(_)
+                | Statement::DropFunction(_)
+                | Statement::Drop { .. }
+        ),
+        DFStatement::CreateExternalTable(_) | DFStatement::CopyTo(_) => true,
+        DFStatement::Explain(explain) => statement_writes(&explain.statement),
+        DFStatement::Reset(_) => false,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use datafusion::sql::parser::DFParser;
+
+    fn writes(sql: &str) -> bool {
+        statement_writes(&DFParser::parse_sql(sql).unwrap().pop_front().unwrap())
+    }
+
+    #[test]
+    fn writes_are_told_from_reads() {
+        for sql in [
+            "INSERT INTO t VALUES (1)",
+            "CREATE TABLE t AS SELECT 1",
+            "CREATE VIEW v AS SELECT 1",
+            "DROP VIEW v",
+            "CREATE EXTERNAL TABLE t STORED AS DELTA LOCATION '/x'",
+            "COPY (SELECT 1) TO '/tmp/x.parquet'",
+            "EXPLAIN INSERT INTO t VALUES (1)",
+        ] {
+            assert!(writes(sql), "{sql}");
+        }
+        for sql in ["SELECT 1", "SHOW TABLES", "EXPLAIN SELECT 1", "SET x = 1"] {
+            assert!(!writes(sql), "{sql}");
+        }
+    }
+}

@@ -1,0 +1,147 @@
+//! `table_changes('t', start [, end])`: the change data feed of a table that records it
+//! (`delta.enableChangeDataFeed = true`): its columns plus `_change_type` (insert, delete,
+//! update_preimage, update_postimage), `_commit_version` and `_commit_timestamp`.
+//!
+//! `start` and `end` are versions (integers) or times (strings); both ends are included, and an
+//! `end` past the latest commit reads up to the latest.
+
+use std::sync::Arc;
+
+use datafusion::catalog::TableProvider;
+use deltalake::DeltaTable;
+use deltalake::delta_datafusion::DeltaCdfTableProvider;
+
+use super::DeltaTableProvider;
+use super::commit_log::{CommitLog, shown};
+use super::preloaded::FunctionCall;
+use super::target::{Literal, TableTarget};
+use super::time_travel::parse_timestamp;
+use crate::error::Result;
+
+pub(crate) const TABLE_CHANGES: &str = "table_changes";
+
+/// The table property that makes a table record its changes.
+const CHANGE_DATA_FEED: &str = "delta.enableChangeDataFeed";
+
+/// Where a change feed starts or ends.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) enum ChangeBound {
+    Version(u64),
+    /// A time, as written.
+    Timestamp(String),
+}
+
+/// `table_changes('t', start [, end])`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub(crate) struct ChangesCall {
+    pub target: TableTarget,
+    pub start: ChangeBound,
+    pub end: Option<ChangeBound>,
+}
+
+impl FunctionCall for ChangesCall {
+    const NAME: &'static str = TABLE_CHANGES;
+
+    fn from_literals(args: &[Literal]) -> Result<Self, String> {
+        let usage = || {
+            format!(
+                "{TABLE_CHANGES} takes a table name or path, a start and optionally an end, each \
+                 a version (0 or more) or a time, as in {TABLE_CHANGES}('silver.orders', 2, 5) \
+                 or {TABLE_CHANGES}('silver.orders', '2024-05-01 10:00:00')"
+            )
+        };
+        let bound = |literal: &Literal| match literal {
+            Literal::Integer(n) if *n >= 0 => Ok(ChangeBound::Version(n.unsigned_abs())),
+            Literal::Text(text) => Ok(ChangeBound::Timestamp(text.clone())),
+            Literal::Integer(_) => Err(usage()),
+        };
+        let (table, start, end) = match args {
+            [Literal::Text(table), start] => (table, bound(start)?, None),
+            [Literal::Text(table), start, end] => (table, bound(start)?, Some(bound(end)?)),
+            _ => return Err(usage()),
+        };
+        Ok(Self {
+            target: TableTarget::parse(table),
+            start,
+            end,
+        })
+    }
+}
+
+/// The change feed `call` asks for, of `table` (named `name` in messages) whose log is `log`.
+pub(crate) async fn changes_scan(
+    name: &str,
+    table: &DeltaTable,
+    log: &CommitLog,
+    call: &ChangesCall,
+) -> Result<Arc<dyn TableProvider>> {
+    let snapshot = table.snapshot().map_err(|e| log.error(e.to_string()))?;
+    let enabled = snapshot
+        .metadata()
+        .configuration()
+        .get(CHANGE_DATA_FEED)
+        .is_some_and(|value| value.eq_ignore_ascii_case("true"));
+    if !enabled {
+        return Err(log.error(format!(
+            "the table does not record its changes, so {TABLE_CHANGES} cannot read them: set \
+             the table property {CHANGE_DATA_FEED} = true (changes are recorded from then on)"
+        )));
+    }
+    let start = match &call.start {
+        ChangeBound::Version(version) => {
+            if *version > log.latest() {
+                return Err(log.error(format!(
+                    "the change feed cannot start at version {version}: {}",
+                    log.range_in_words()
+                )));
+            }
+            log.check_version(*version)?;
+            *version
+        }
+        ChangeBound::Timestamp(text) => {
+            let at = timestamp(log, text)?;
+            log.first_version_from(at).await?.ok_or_else(|| {
+                log.error(format!(
+                    "no commit was made at or after {}: the latest is version {}",
+                    shown(at),
+                    log.latest()
+                ))
+            })?
+        }
+    };
+    let end = match &call.end {
+        None => log.latest(),
+        Some(ChangeBound::Version(version)) => (*version).min(log.latest()),
+        Some(ChangeBound::Timestamp(text)) => {
+            let at = timestamp(log, text)?;
+            let newest = log.newest_commits(Some(1)).await?;
+            match newest.first() {
+                Some(commit) if commit.timestamp <= at => commit.version,
+                _ => log.version_at(at).await?,
+            }
+        }
+    };
+    if end < start {
+        return Err(log.error(format!(
+            "the change feed would end (version {end}) before it starts (version {start})"
+        )));
+    }
+    let feed = table
+        .clone()
+        .scan_cdf()
+        .with_starting_version(start)
+        .with_ending_version(end);
+    let scan = DeltaCdfTableProvider::try_new(feed).map_err(|e| log.error(e.to_string()))?;
+    Ok(Arc::new(DeltaTableProvider::of_scan(
+        &format!("{name} (changes of versions {start} to {end})"),
+        Arc::new(scan),
+    )))
+}
+
+fn timestamp(log: &CommitLog, text: &str) -> Result<chrono::DateTime<chrono::Utc>> {
+    parse_timestamp(text).ok_or_else(|| {
+        log.error(format!(
+            "'{text}' is not a time: write it as '2024-05-01 10:00:00' (UTC) or with a zone"
+        ))
+    })
+}

@@ -1,0 +1,92 @@
+//! The server's command line: what to serve, where, to whom, and within which limits.
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand};
+
+/// `lakeshore-server`: Arrow Flight SQL over a lake of Delta tables.
+#[derive(Debug, Parser)]
+#[command(name = "lakeshore-server", version, about)]
+pub struct Cli {
+    #[command(subcommand)]
+    pub command: Option<Command>,
+    #[command(flatten)]
+    pub serve: ServeArgs,
+}
+
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Adds or replaces USER in the users FILE; the password is read from standard input.
+    Passwd { file: PathBuf, user: String },
+}
+
+/// How to serve the lake.
+#[derive(Debug, Clone, Args)]
+pub struct ServeArgs {
+    /// The lake root: a local folder or an object-store URI.
+    #[arg(long, env = "LAKESHORE_LAKE")]
+    pub lake: Option<String>,
+    /// The address to listen on.
+    #[arg(long, default_value = "127.0.0.1:50051")]
+    pub listen: SocketAddr,
+    /// A users file (`lakeshore-server passwd FILE USER` writes it); clients must log in.
+    #[arg(long)]
+    pub users: Option<PathBuf>,
+    /// The server's TLS certificate chain (PEM).
+    #[arg(long, requires = "tls_key")]
+    pub tls_cert: Option<PathBuf>,
+    /// The server's TLS private key (PEM).
+    #[arg(long, requires = "tls_cert")]
+    pub tls_key: Option<PathBuf>,
+    /// Accept only clients with a certificate signed by this CA (PEM): mutual TLS.
+    #[arg(long, requires = "tls_cert")]
+    pub tls_client_ca: Option<PathBuf>,
+    /// Refuse DDL, DML and ingest.
+    #[arg(long)]
+    pub read_only: bool,
+    /// Serve without authentication on an address other than loopback.
+    #[arg(long)]
+    pub insecure_no_auth: bool,
+    /// The longest a query may run, in seconds (0: no limit).
+    #[arg(long, default_value_t = 300)]
+    pub query_timeout: u64,
+    /// How many queries run at once; more wait in a queue.
+    #[arg(long, default_value_t = 16)]
+    pub max_concurrent_queries: usize,
+    /// How many queries may wait for a slot; beyond it a query is refused.
+    #[arg(long, default_value_t = 64)]
+    pub max_queued_queries: usize,
+    /// Memory all queries together may hold, in MiB; sorts, joins and aggregates spill past it.
+    #[arg(long)]
+    pub memory_limit_mb: Option<usize>,
+    /// The largest gRPC message accepted or sent, in MiB (ingest sends large batches).
+    #[arg(long, default_value_t = 64)]
+    pub max_message_mb: usize,
+    /// How long a login token stays valid, in seconds.
+    #[arg(long, default_value_t = 12 * 3600)]
+    pub token_lifetime: u64,
+    /// On SIGTERM or Ctrl-C, how long running queries may take to finish, in seconds.
+    #[arg(long, default_value_t = 10)]
+    pub shutdown_grace: u64,
+}
+
+impl ServeArgs {
+    /// Arguments for serving `lake` on `listen` with every other setting at its default.
+    pub fn for_lake(lake: impl Into<String>, listen: SocketAddr) -> Self {
+        let mut args = Cli::parse_from(["lakeshore-server"]).serve;
+        args.lake = Some(lake.into());
+        args.listen = listen;
+        args
+    }
+
+    /// The per-query time limit, if any.
+    pub fn query_timeout(&self) -> Option<Duration> {
+        (self.query_timeout > 0).then(|| Duration::from_secs(self.query_timeout))
+    }
+
+    pub fn max_message_bytes(&self) -> usize {
+        self.max_message_mb.saturating_mul(1024 * 1024)
+    }
+}

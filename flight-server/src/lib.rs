@@ -1,0 +1,30 @@
+//! Lakeshore's Arrow Flight SQL server: BI tools (JDBC / ODBC), notebooks (ADBC) and Superset
+//! query the lake through it.
+//!
+//! [`FlightServer::bind`] opens the lake and binds the address; [`FlightServer::run`] serves
+//! until told to stop. The request path: [`gateway`] (authentication, GetSchema) →
+//! [`service`] (each Flight SQL RPC) → the engine.
+
+pub mod auth;
+pub mod config;
+pub mod error;
+mod execution;
+pub mod gateway;
+mod ids;
+mod limits;
+mod metadata;
+mod prepared;
+mod results;
+mod running;
+mod server;
+mod service;
+mod session_messages;
+mod sessions;
+mod sql_info;
+mod statements;
+mod tickets;
+mod type_info;
+
+pub use config::{Cli, Command, ServeArgs};
+pub use error::ServerError;
+pub use server::FlightServer;

@@ -1,0 +1,150 @@
+//! Serving: bind the address, with TLS (and client certificates) when configured, log
+//! `listening on HOST:PORT`, and shut down gracefully: stop accepting, let running queries
+//! finish within a bound, then cancel what still runs.
+
+use std::future::Future;
+use std::net::SocketAddr;
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+
+use arrow_flight::flight_service_server::FlightServiceServer;
+use lakeshore_engine::{Engine, EngineConfig};
+use tokio::net::TcpListener;
+use tokio_stream::wrappers::TcpListenerStream;
+use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+
+use crate::auth::Authenticator;
+use crate::config::ServeArgs;
+use crate::error::{Result, ServerError};
+use crate::gateway::Gateway;
+use crate::limits::QueryLimits;
+use crate::service::SqlService;
+
+/// After the grace period and cancelling, how long closing streams may take.
+const CANCEL_WAIT: Duration = Duration::from_secs(2);
+
+/// A server bound to its address, ready to run.
+pub struct FlightServer {
+    listener: TcpListener,
+    service: FlightServiceServer<Gateway>,
+    tls: Option<ServerTlsConfig>,
+    limits: Arc<QueryLimits>,
+    grace: Duration,
+}
+
+impl FlightServer {
+    /// Opens the lake and binds the address; refuses to serve without users on an address
+    /// other than loopback unless told to.
+    pub async fn bind(args: &ServeArgs) -> Result<Self> {
+        if args.users.is_none() && !args.insecure_no_auth && !args.listen.ip().is_loopback() {
+            return Err(ServerError::Config(format!(
+                "refusing to serve {} without authentication: give --users FILE (made with \
+                 `lakeshore-server passwd FILE USER`), or --insecure-no-auth",
+                args.listen
+            )));
+        }
+        let tls = tls_config(args)?;
+        let lake = args.lake.clone().ok_or_else(|| {
+            ServerError::Config("no lake: give --lake URI (or set LAKESHORE_LAKE)".to_string())
+        })?;
+        let mut config = EngineConfig::for_lake(lake);
+        config.memory_limit = args
+            .memory_limit_mb
+            .map(|mb| mb.saturating_mul(1024 * 1024));
+        config.read_only = args.read_only;
+        let engine = Arc::new(Engine::open(config).await?);
+        let auth = Arc::new(Authenticator::new(
+            args.users.as_deref(),
+            Duration::from_secs(args.token_lifetime),
+        )?);
+        let limits = Arc::new(QueryLimits::new(
+            args.max_concurrent_queries,
+            args.max_queued_queries,
+            args.query_timeout(),
+        ));
+        let sql = SqlService::new(engine, auth, limits.clone(), args.read_only)?;
+        let service = FlightServiceServer::new(Gateway::new(Arc::new(sql)))
+            .max_decoding_message_size(args.max_message_bytes())
+            .max_encoding_message_size(args.max_message_bytes());
+        let listener = TcpListener::bind(args.listen).await.map_err(|error| {
+            ServerError::Config(format!("cannot listen on {}: {error}", args.listen))
+        })?;
+        Ok(Self {
+            listener,
+            service,
+            tls,
+            limits,
+            grace: Duration::from_secs(args.shutdown_grace),
+        })
+    }
+
+    pub fn local_addr(&self) -> Result<SocketAddr> {
+        self.listener
+            .local_addr()
+            .map_err(|error| ServerError::Internal(format!("the bound address: {error}")))
+    }
+
+    /// Serves until `shutdown` resolves, then shuts down gracefully.
+    pub async fn run(self, shutdown: impl Future<Output = ()>) -> Result<()> {
+        let address = self.local_addr()?;
+        let mut builder = tonic::transport::Server::builder();
+        if let Some(tls) = self.tls {
+            builder = builder
+                .tls_config(tls)
+                .map_err(|error| ServerError::Config(format!("TLS: {error}")))?;
+        }
+        let stop = Arc::new(tokio::sync::Notify::new());
+        let stopped = stop.clone();
+        let serving = builder
+            .add_service(self.service)
+            .serve_with_incoming_shutdown(TcpListenerStream::new(self.listener), async move {
+                stopped.notified().await
+            });
+        tokio::pin!(serving);
+        tracing::info!("listening on {address}");
+        tokio::select! {
+            result = &mut serving => return served(result),
+            () = shutdown => {}
+        }
+        let running = self.limits.running_count();
+        tracing::info!(
+            running,
+            "shutting down: no new connections; running queries may finish"
+        );
+        stop.notify_one();
+        if let Ok(result) = tokio::time::timeout(self.grace, &mut serving).await {
+            return served(result);
+        }
+        tracing::info!(
+            running = self.limits.running_count(),
+            "shutting down: cancelling the queries still running"
+        );
+        self.limits.cancel_all();
+        match tokio::time::timeout(CANCEL_WAIT, &mut serving).await {
+            Ok(result) => served(result),
+            Err(_) => Ok(()),
+        }
+    }
+}
+
+fn served(result: Result<(), tonic::transport::Error>) -> Result<()> {
+    result.map_err(|error| ServerError::Internal(format!("serving: {error}")))
+}
+
+fn tls_config(args: &ServeArgs) -> Result<Option<ServerTlsConfig>> {
+    let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
+        return Ok(None);
+    };
+    let identity = Identity::from_pem(read_pem(cert)?, read_pem(key)?);
+    let mut tls = ServerTlsConfig::new().identity(identity);
+    if let Some(ca) = &args.tls_client_ca {
+        tls = tls.client_ca_root(Certificate::from_pem(read_pem(ca)?));
+    }
+    Ok(Some(tls))
+}
+
+fn read_pem(path: &Path) -> Result<Vec<u8>> {
+    std::fs::read(path)
+        .map_err(|error| ServerError::Config(format!("cannot read {}: {error}", path.display())))
+}

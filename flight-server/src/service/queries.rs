@@ -1,0 +1,321 @@
+//! Statements: ad-hoc and prepared queries (GetFlightInfo then DoGet), updates (DoPut), and
+//! parameters bound to prepared statements (DoPut).
+//!
+//! A query is planned for its FlightInfo and planned again when its ticket is fetched, so a
+//! ticket holds no server state. A command (DDL, DML) runs when its FlightInfo is asked for,
+//! since clients such as ADBC send every statement that way; its ticket then carries the
+//! result.
+
+use std::sync::Arc;
+
+use arrow::array::RecordBatch;
+use arrow::compute::concat_batches;
+use arrow::datatypes::Schema;
+use arrow::ipc::writer::IpcWriteOptions;
+use arrow_flight::decode::FlightRecordBatchStream;
+use arrow_flight::error::FlightError;
+use arrow_flight::sql::server::PeekableFlightDataStream;
+use arrow_flight::sql::{
+    ActionCreatePreparedStatementRequest, ActionCreatePreparedStatementResult,
+    CommandPreparedStatementQuery, CommandPreparedStatementUpdate, CommandStatementQuery,
+    CommandStatementUpdate, DoPutPreparedStatementResult, TicketStatementQuery,
+};
+use arrow_flight::{Action, FlightDescriptor, FlightInfo, IpcMessage, SchemaAsIpc, Ticket};
+use datafusion::scalar::ScalarValue;
+use futures::TryStreamExt;
+use tonic::{Request, Response};
+
+use super::{FlightDataStream, SqlService, flight_info, user_of};
+use crate::auth::User;
+use crate::error::{Result, ServerError};
+use crate::execution::{self, engine_in};
+use crate::ids::random_id;
+use crate::prepared::PreparedStatement;
+use crate::results::{self, flight_schema};
+use crate::running::{self, QueryLog};
+use crate::sessions::Scope;
+use crate::statements::{Statement, parameter_rows};
+use crate::tickets::QueryTicket;
+
+impl SqlService {
+    pub(super) async fn statement_info(
+        &self,
+        query: CommandStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>> {
+        let user = user_of(&request);
+        let scope = self.sessions.scope(&request);
+        let statement = Statement::parse(&query.query)?;
+        let ticket = QueryTicket::new(random_id(16), &statement.sql, &scope);
+        self.info_for(
+            statement,
+            scope,
+            ticket,
+            Vec::new(),
+            &user,
+            request.into_inner(),
+        )
+        .await
+    }
+
+    pub(super) async fn prepared_statement_info(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<FlightDescriptor>,
+    ) -> Result<Response<FlightInfo>> {
+        let user = user_of(&request);
+        let handle = query.prepared_statement_handle.to_vec();
+        let prepared = self.prepared.get(&handle, &user)?;
+        let mut ticket = QueryTicket::new(random_id(16), &prepared.statement.sql, &prepared.scope);
+        let rows = match &prepared.parameters {
+            Some(parameters) => {
+                ticket.prepared = Some(handle);
+                parameter_rows(parameters)?
+            }
+            None => Vec::new(),
+        };
+        self.info_for(
+            prepared.statement,
+            prepared.scope,
+            ticket,
+            rows,
+            &user,
+            request.into_inner(),
+        )
+        .await
+    }
+
+    /// The FlightInfo of a query (planned, not run) or of a command (run now).
+    async fn info_for(
+        &self,
+        statement: Statement,
+        scope: Scope,
+        mut ticket: QueryTicket,
+        parameter_rows: Vec<Vec<ScalarValue>>,
+        user: &User,
+        descriptor: FlightDescriptor,
+    ) -> Result<Response<FlightInfo>> {
+        let schema = if statement.is_query() {
+            let engine = engine_in(&self.engine, &scope);
+            let first_row = parameter_rows.into_iter().next();
+            let frame = execution::plan(&engine, &statement, first_row).await?;
+            flight_schema(frame.schema().as_arrow())
+        } else {
+            let batches = self
+                .run_command(&statement, &scope, parameter_rows, user, &ticket.query_id)
+                .await?;
+            ticket.finished = true;
+            ticket.affected = execution::count_of(&batches);
+            execution::command_result(ticket.affected)?.0
+        };
+        flight_info(&schema, ticket.to_ticket(), descriptor)
+    }
+
+    /// GetSchema of a statement: planned, never run (a command's schema is empty).
+    pub async fn statement_schema(
+        &self,
+        query: CommandStatementQuery,
+        request: &Request<FlightDescriptor>,
+    ) -> Result<bytes::Bytes> {
+        let statement = Statement::parse(&query.query)?;
+        if !statement.is_query() {
+            return ipc_schema(&Schema::empty());
+        }
+        let engine = engine_in(&self.engine, &self.sessions.scope(request));
+        let frame = execution::plan(&engine, &statement, None).await?;
+        ipc_schema(&flight_schema(frame.schema().as_arrow()))
+    }
+
+    /// GetSchema of a prepared statement: its dataset schema.
+    pub fn prepared_statement_schema(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: &Request<FlightDescriptor>,
+    ) -> Result<bytes::Bytes> {
+        let prepared = self
+            .prepared
+            .get(&query.prepared_statement_handle, &user_of(request))?;
+        ipc_schema(&prepared.dataset_schema)
+    }
+
+    /// DoGet: runs the query a ticket stands for and streams its result.
+    pub(super) async fn run_ticket(
+        &self,
+        ticket: TicketStatementQuery,
+        request: Request<Ticket>,
+    ) -> Result<Response<FlightDataStream>> {
+        let user = user_of(&request);
+        let ticket = QueryTicket::from_handle(&ticket.statement_handle)?;
+        if ticket.finished {
+            let (schema, batches) = execution::command_result(ticket.affected)?;
+            return Ok(Response::new(Box::pin(results::in_memory(schema, batches))));
+        }
+        let statement = Statement::parse(&ticket.sql)?;
+        let parameters = match &ticket.prepared {
+            Some(handle) => {
+                let prepared = self.prepared.get(handle, &user)?;
+                match &prepared.parameters {
+                    Some(batch) => parameter_rows(batch)?.into_iter().next(),
+                    None => None,
+                }
+            }
+            None => None,
+        };
+        let log = QueryLog::new(&ticket.query_id, &user, &statement.sql);
+        let admission = self.limits.admit().await?;
+        let engine = engine_in(&self.engine, &ticket.scope());
+        let batches = execution::run_query(&engine, &statement, parameters).await?;
+        let schema = flight_schema(&batches.schema());
+        let watched = running::watch(batches, self.limits.clone(), admission, log);
+        Ok(Response::new(Box::pin(results::encode(schema, watched))))
+    }
+
+    pub(super) async fn statement_update(
+        &self,
+        command: CommandStatementUpdate,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<i64> {
+        let user = user_of(&request);
+        let scope = self.sessions.scope(&request);
+        let statement = Statement::parse(&command.query)?;
+        let batches = self
+            .run_command(&statement, &scope, Vec::new(), &user, &random_id(16))
+            .await?;
+        Ok(execution::affected_rows(&batches))
+    }
+
+    pub(super) async fn prepared_statement_update(
+        &self,
+        command: CommandPreparedStatementUpdate,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<i64> {
+        let user = user_of(&request);
+        let handle = command.prepared_statement_handle.to_vec();
+        let prepared = self.prepared.get(&handle, &user)?;
+        // JDBC sends the parameters with the update itself; others bind them first.
+        let sent = read_batches(request.into_inner()).await?;
+        let rows = match (sent, &prepared.parameters) {
+            (Some(batch), _) => parameter_rows(&batch)?,
+            (None, Some(bound)) => parameter_rows(bound)?,
+            (None, None) => Vec::new(),
+        };
+        let batches = self
+            .run_command(
+                &prepared.statement,
+                &prepared.scope,
+                rows,
+                &user,
+                &random_id(16),
+            )
+            .await?;
+        Ok(execution::affected_rows(&batches))
+    }
+
+    pub(super) async fn bind_parameters(
+        &self,
+        query: CommandPreparedStatementQuery,
+        request: Request<PeekableFlightDataStream>,
+    ) -> Result<DoPutPreparedStatementResult> {
+        let user = user_of(&request);
+        let handle = query.prepared_statement_handle.to_vec();
+        if let Some(batch) = read_batches(request.into_inner()).await? {
+            self.prepared.bind(&handle, &user, batch)?;
+        }
+        Ok(DoPutPreparedStatementResult {
+            prepared_statement_handle: Some(handle.into()),
+        })
+    }
+
+    pub(super) async fn create_prepared_statement(
+        &self,
+        query: ActionCreatePreparedStatementRequest,
+        request: Request<Action>,
+    ) -> Result<ActionCreatePreparedStatementResult> {
+        let user = user_of(&request);
+        let scope = self.sessions.scope(&request);
+        let statement = Statement::parse(&query.query)?;
+        // A command's dataset schema is empty: the JDBC driver takes that to mean an update.
+        let (dataset_schema, parameter_schema) = if statement.is_query() {
+            let engine = engine_in(&self.engine, &scope);
+            let frame = execution::plan(&engine, &statement, None).await?;
+            let parameters = execution::parameter_schema(&frame)?;
+            (flight_schema(frame.schema().as_arrow()), parameters)
+        } else {
+            (Arc::new(Schema::empty()), Arc::new(Schema::empty()))
+        };
+        let result = ActionCreatePreparedStatementResult {
+            prepared_statement_handle: Default::default(),
+            dataset_schema: ipc_schema(&dataset_schema)?,
+            parameter_schema: ipc_schema(&parameter_schema)?,
+        };
+        let handle = self.prepared.insert(PreparedStatement {
+            statement,
+            scope,
+            owner: user,
+            dataset_schema,
+            parameters: None,
+        });
+        Ok(ActionCreatePreparedStatementResult {
+            prepared_statement_handle: handle.into_bytes().into(),
+            ..result
+        })
+    }
+
+    /// Runs a statement to its end within the server's limits (a read-only engine refuses
+    /// statements that write).
+    pub(super) async fn run_command(
+        &self,
+        statement: &Statement,
+        scope: &Scope,
+        parameter_rows: Vec<Vec<ScalarValue>>,
+        user: &User,
+        query_id: &str,
+    ) -> Result<Vec<RecordBatch>> {
+        let mut log = QueryLog::new(query_id, user, &statement.sql);
+        let outcome = self
+            .run_command_logged(statement, scope, parameter_rows, &mut log)
+            .await;
+        log.end(outcome.as_ref().map(|_| ()));
+        outcome
+    }
+
+    async fn run_command_logged(
+        &self,
+        statement: &Statement,
+        scope: &Scope,
+        parameter_rows: Vec<Vec<ScalarValue>>,
+        log: &mut QueryLog,
+    ) -> Result<Vec<RecordBatch>> {
+        let _admission = self.limits.admit().await?;
+        let engine = engine_in(&self.engine, scope);
+        let run = execution::run_to_end(&engine, statement, parameter_rows);
+        let batches = match self.limits.timeout() {
+            Some(limit) => tokio::time::timeout(limit, run)
+                .await
+                .map_err(|_| ServerError::Timeout(limit.as_secs()))??,
+            None => run.await?,
+        };
+        batches.iter().for_each(|batch| log.add(batch));
+        Ok(batches)
+    }
+}
+
+/// The record batches a DoPut carries, as one batch; `None` when it carries none.
+async fn read_batches(stream: PeekableFlightDataStream) -> Result<Option<RecordBatch>> {
+    // The stream itself, not its inner stream: the first message, already peeked at, holds the
+    // schema.
+    let data = stream.map_err(|status| FlightError::Tonic(Box::new(status)));
+    let batches: Vec<RecordBatch> = FlightRecordBatchStream::new_from_flight_data(data)
+        .try_collect()
+        .await
+        .map_err(|error| ServerError::InvalidRequest(format!("reading the sent rows: {error}")))?;
+    match batches.first() {
+        None => Ok(None),
+        Some(first) => Ok(Some(concat_batches(&first.schema(), &batches)?)),
+    }
+}
+
+fn ipc_schema(schema: &Schema) -> Result<bytes::Bytes> {
+    let IpcMessage(bytes) = SchemaAsIpc::new(schema, &IpcWriteOptions::default()).try_into()?;
+    Ok(bytes)
+}

@@ -1,0 +1,1 @@
+//! The Flight SQL server's integration tests: one binary, one module per concern.
