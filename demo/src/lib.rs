@@ -35,20 +35,33 @@ pub async fn create(dir: &Path, scale: u32) -> Result<(), DemoError> {
     if scale == 0 {
         return Err(DemoError::InvalidScale);
     }
-    ensure_empty(dir)?;
+    let existed = ensure_empty(dir)?;
     // Delta tables are addressed by absolute URLs.
     let dir = dir.canonicalize().map_err(|source| DemoError::Io {
         path: dir.display().to_string(),
         source,
     })?;
-    let data = dataset::Dataset::generate(scale);
-    bronze::land(&dir, &data).await?;
-    silver::curate(&dir, &data).await?;
-    gold::build(&dir).await
+    let built = build(&dir, scale).await;
+    if built.is_err() {
+        // Leave nothing half-written: the folder as it was (empty, or absent).
+        let _ = std::fs::remove_dir_all(&dir);
+        if existed {
+            let _ = std::fs::create_dir(&dir);
+        }
+    }
+    built
 }
 
-/// Creates `dir` if it is missing; refuses a folder that holds anything.
-fn ensure_empty(dir: &Path) -> Result<(), DemoError> {
+async fn build(dir: &Path, scale: u32) -> Result<(), DemoError> {
+    let data = dataset::Dataset::generate(scale);
+    bronze::land(dir, &data).await?;
+    silver::curate(dir, &data).await?;
+    gold::build(dir).await
+}
+
+/// Creates `dir` if it is missing; refuses a folder that holds anything. Returns whether the
+/// folder existed.
+fn ensure_empty(dir: &Path) -> Result<bool, DemoError> {
     let io_error = |source| DemoError::Io {
         path: dir.display().to_string(),
         source,
@@ -57,21 +70,8 @@ fn ensure_empty(dir: &Path) -> Result<(), DemoError> {
         if dir.read_dir().map_err(io_error)?.next().is_some() {
             return Err(DemoError::NotEmpty(dir.display().to_string()));
         }
-        return Ok(());
+        return Ok(true);
     }
-    std::fs::create_dir_all(dir).map_err(io_error)
-}
-#[cfg(test)]
-mod scratch {
-    #[tokio::test(flavor = "multi_thread")]
-    async fn scratch_create() {
-        let _ = std::fs::remove_dir_all("/tmp/lakeshore-demo");
-        let t = std::time::Instant::now();
-        super::create(std::path::Path::new("/tmp/lakeshore-demo"), 1).await.unwrap();
-        eprintln!("CREATED in {:?}", t.elapsed());
-        let _ = std::fs::remove_dir_all("/tmp/demo-scale10");
-        let t = std::time::Instant::now();
-        super::create(std::path::Path::new("/tmp/demo-scale10"), 10).await.unwrap();
-        eprintln!("CREATED scale 10 in {:?}", t.elapsed());
-    }
+    std::fs::create_dir_all(dir).map_err(io_error)?;
+    Ok(false)
 }

@@ -112,6 +112,10 @@ fn datafusion_code(error: &DataFusionError) -> Code {
     match error {
         DataFusionError::Context(_, inner) => datafusion_code(inner),
         DataFusionError::Shared(inner) => datafusion_code(inner),
+        DataFusionError::Diagnostic(_, inner) => datafusion_code(inner),
+        DataFusionError::Collection(errors) => {
+            errors.first().map_or(Code::Internal, datafusion_code)
+        }
         DataFusionError::External(inner) => match inner.downcast_ref::<EngineError>() {
             Some(engine) => engine_code(engine),
             None => match inner.downcast_ref::<DataFusionError>() {

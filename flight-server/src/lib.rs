@@ -27,4 +27,4 @@ mod type_info;
 
 pub use config::{Cli, Command, ServeArgs};
 pub use error::ServerError;
-pub use server::FlightServer;
+pub use server::{FlightServer, use_ring_for_tls};

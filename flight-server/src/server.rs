@@ -136,12 +136,20 @@ fn tls_config(args: &ServeArgs) -> Result<Option<ServerTlsConfig>> {
     let (Some(cert), Some(key)) = (&args.tls_cert, &args.tls_key) else {
         return Ok(None);
     };
+    use_ring_for_tls();
     let identity = Identity::from_pem(read_pem(cert)?, read_pem(key)?);
     let mut tls = ServerTlsConfig::new().identity(identity);
     if let Some(ca) = &args.tls_client_ca {
         tls = tls.client_ca_root(Certificate::from_pem(read_pem(ca)?));
     }
     Ok(Some(tls))
+}
+
+/// Picks ring as rustls' crypto provider: the dependency graph enables two providers, and
+/// rustls then wants to be told. Later calls (and an embedder's own choice) win nothing and
+/// change nothing.
+pub fn use_ring_for_tls() {
+    let _ = rustls::crypto::ring::default_provider().install_default();
 }
 
 fn read_pem(path: &Path) -> Result<Vec<u8>> {

@@ -12,15 +12,15 @@ pub struct SessionOptionValue {
 #[derive(Clone, PartialEq, prost::Oneof)]
 pub enum OptionValue {
     #[prost(string, tag = "1")]
-    StringValue(String),
+    String(String),
     #[prost(bool, tag = "2")]
-    BoolValue(bool),
+    Bool(bool),
     #[prost(sfixed64, tag = "3")]
-    Int64Value(i64),
+    Int64(i64),
     #[prost(double, tag = "4")]
-    DoubleValue(f64),
+    Double(f64),
     #[prost(message, tag = "5")]
-    StringListValue(StringList),
+    StringList(StringList),
 }
 
 #[derive(Clone, PartialEq, prost::Message)]

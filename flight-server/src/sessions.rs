@@ -61,7 +61,14 @@ impl Sessions {
         let Some(id) = session_id(request) else {
             return options
                 .into_keys()
-                .map(|name| (name, SetSessionOptionsError { value: INVALID_VALUE }))
+                .map(|name| {
+                    (
+                        name,
+                        SetSessionOptionsError {
+                            value: INVALID_VALUE,
+                        },
+                    )
+                })
                 .collect();
         };
         let mut sessions = self.lock();
@@ -88,7 +95,7 @@ impl Sessions {
                 }
             };
             match value.option_value {
-                Some(OptionValue::StringValue(text)) if !text.is_empty() => *target = Some(text),
+                Some(OptionValue::String(text)) if !text.is_empty() => *target = Some(text),
                 // A valueless option clears it.
                 None => *target = None,
                 Some(_) => {
@@ -112,7 +119,7 @@ impl Sessions {
             .filter_map(|(name, value)| {
                 value.map(|value| {
                     let value = SessionOptionValue {
-                        option_value: Some(OptionValue::StringValue(value)),
+                        option_value: Some(OptionValue::String(value)),
                     };
                     (name.to_string(), value)
                 })

@@ -10,9 +10,6 @@ use clap::{ArgMatches, CommandFactory, FromArgMatches, Parser, Subcommand};
 use crate::print_format::PrintFormat;
 use crate::script::Script;
 
-/// Where `--demo` keeps the demo lake when given no folder.
-const DEFAULT_DEMO_DIR: &str = "./lakeshore-demo";
-
 /// Rows a table shows when `--maxrows` is not given.
 const DEFAULT_TABLE_MAXROWS: usize = 40;
 
@@ -64,7 +61,7 @@ pub struct Args {
 
     /// Open the Electroniz demo lake in DIR (default ./lakeshore-demo), creating it first when
     /// it is missing.
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = DEFAULT_DEMO_DIR,
+    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = lakeshore_demo::DEFAULT_DIR,
           conflicts_with = "connect")]
     demo: Option<PathBuf>,
 

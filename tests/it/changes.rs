@@ -97,3 +97,24 @@ async fn tables_without_a_change_feed_and_bad_ranges_are_refused() {
         "{error}"
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_can_be_sorted_and_filtered() {
+    let lake = HistoryLake::new().await;
+    let sql = "SELECT _commit_version, id, _change_type FROM table_changes('silver.orders_cdf', 2, 4) \
+               ORDER BY _commit_version, id, _change_type";
+    let sorted = collect(&lake.engine, sql).await.unwrap();
+    let unsorted = rows(
+        &lake.engine,
+        "SELECT _commit_version, id, _change_type FROM table_changes('silver.orders_cdf', 2, 4)",
+    )
+    .await;
+    assert_eq!(lakeshore_tests::canonical_rows(&sorted), unsorted);
+    let updated = rows(
+        &lake.engine,
+        "SELECT id FROM table_changes('silver.orders_cdf', 0) \
+         WHERE _change_type = 'update_postimage' AND _commit_version = 3",
+    )
+    .await;
+    assert_eq!(updated, vec!["id=3".to_string()]);
+}

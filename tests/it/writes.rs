@@ -89,6 +89,20 @@ async fn create_table_as_select_writes_a_delta_table_into_the_lake() {
         vec!["id=7 | note=x"]
     );
     same_rows_as_deltalake(&engine, "gold.eur_orders", &folder).await;
+
+    // Lake data is never deleted, and a folder of other files is never written into.
+    let drop = query_error(&engine, "DROP TABLE gold.eur_orders").await;
+    assert!(drop.contains("does not delete lake data"), "{drop}");
+    assert!(folder.join("_delta_log").is_dir());
+    let other_files = lake.path().join("gold/notes");
+    std::fs::create_dir_all(&other_files).unwrap();
+    std::fs::write(other_files.join("readme.txt"), "not a table").unwrap();
+    let occupied = query_error(&engine, "CREATE TABLE gold.notes AS SELECT 1 AS a").await;
+    assert!(
+        occupied.contains("holds files but no Delta table"),
+        "{occupied}"
+    );
+    assert!(other_files.join("readme.txt").is_file());
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -263,6 +263,36 @@ mod tests {
         }
     }
 
+    #[tokio::test]
+    async fn a_name_is_created_once_and_replaced_on_request() {
+        let dir =
+            std::env::temp_dir().join(format!("lakeshore-definitions-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let store =
+            DefinitionStore::open(Url::from_directory_path(&dir).unwrap(), HashMap::new()).unwrap();
+        let first = Definition::ExternalTable {
+            location: "file:///a/".into(),
+        };
+        let second = Definition::ExternalTable {
+            location: "file:///b/".into(),
+        };
+        store.create("s", "t", &first).await.unwrap();
+        // What a second process racing to create the same name meets.
+        let taken = store
+            .create("s", "t", &second)
+            .await
+            .unwrap_err()
+            .to_string();
+        assert!(taken.contains("already exists"), "{taken}");
+        let files = store.list().await.unwrap();
+        assert_eq!(store.read(&files[0].path).await.unwrap(), first);
+        store.replace("s", "t", &second).await.unwrap();
+        assert_eq!(store.read(&files[0].path).await.unwrap(), second);
+        store.remove("s", "t").await.unwrap();
+        assert!(store.list().await.unwrap().is_empty());
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+
     #[test]
     fn damaged_files_say_what_is_wrong() {
         assert!(parse(b"{\"kind\":").unwrap_err().contains("not JSON"));

@@ -126,8 +126,19 @@ impl LakeChange<'_> {
                 "{} is a view, not a table; use DROP VIEW",
                 self.qualified(&schema, &name)
             ))),
-            // Lake tables (refused: their data is Spark's) and session tables are DataFusion's.
-            None => Ok(LogicalPlan::Ddl(DdlStatement::DropTable(drop))),
+            None => {
+                self.catalog.refresh().await?;
+                if let Some(folder) = self.catalog.lake_table_folder(&schema, &name) {
+                    return Err(plan_error(format!(
+                        "{} is a Delta table of the lake (folder {folder}); Lakeshore does not \
+                         delete lake data: delete the folder, or replace the table with CREATE \
+                         OR REPLACE TABLE",
+                        self.qualified(&schema, &name)
+                    )));
+                }
+                // Tables of this session only, and the errors of missing ones, are DataFusion's.
+                Ok(LogicalPlan::Ddl(DdlStatement::DropTable(drop)))
+            }
         }
     }
 

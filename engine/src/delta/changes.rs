@@ -7,7 +7,15 @@
 
 use std::sync::Arc;
 
-use datafusion::catalog::TableProvider;
+use arrow::datatypes::SchemaRef;
+use async_trait::async_trait;
+use datafusion::catalog::{Session, TableProvider};
+use datafusion::common::tree_node::{Transformed, TreeNode};
+use datafusion::error::Result as DataFusionResult;
+use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::physical_plan::empty::EmptyExec;
+use datafusion::physical_plan::union::UnionExec;
 use deltalake::DeltaTable;
 use deltalake::delta_datafusion::DeltaCdfTableProvider;
 
@@ -131,11 +139,70 @@ pub(crate) async fn changes_scan(
         .scan_cdf()
         .with_starting_version(start)
         .with_ending_version(end);
-    let scan = DeltaCdfTableProvider::try_new(feed).map_err(|e| log.error(e.to_string()))?;
+    let feed = DeltaCdfTableProvider::try_new(feed).map_err(|e| log.error(e.to_string()))?;
     Ok(Arc::new(DeltaTableProvider::of_scan(
         &format!("{name} (changes of versions {start} to {end})"),
-        Arc::new(scan),
+        Arc::new(ChangeFeed { feed }),
     )))
+}
+
+/// delta-rs' change feed, planned so that DataFusion can sort it.
+///
+/// Its plan is a union of three scans (change files, added files, removed files), and those
+/// with no files have no partitions at all, which DataFusion cannot sort (a sort pushed into the
+/// union fails its plan check). Scans with nothing to read are left out of the union.
+#[derive(Debug)]
+struct ChangeFeed {
+    feed: DeltaCdfTableProvider,
+}
+
+#[async_trait]
+impl TableProvider for ChangeFeed {
+    fn schema(&self) -> SchemaRef {
+        self.feed.schema()
+    }
+
+    fn table_type(&self) -> TableType {
+        TableType::Base
+    }
+
+    async fn scan(
+        &self,
+        state: &dyn Session,
+        projection: Option<&Vec<usize>>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> DataFusionResult<Arc<dyn ExecutionPlan>> {
+        let plan = self.feed.scan(state, projection, filters, limit).await?;
+        let pruned = plan.transform_up(|node| {
+            let Some(union) = node.downcast_ref::<UnionExec>() else {
+                return Ok(Transformed::no(node));
+            };
+            let inputs: Vec<Arc<dyn ExecutionPlan>> = union
+                .inputs()
+                .iter()
+                .filter(|input| input.properties().output_partitioning().partition_count() > 0)
+                .cloned()
+                .collect();
+            if inputs.len() == union.inputs().len() {
+                return Ok(Transformed::no(node));
+            }
+            let replaced = if inputs.is_empty() {
+                Arc::new(EmptyExec::new(node.schema()))
+            } else {
+                UnionExec::try_new(inputs)?
+            };
+            Ok(Transformed::yes(replaced))
+        })?;
+        Ok(pruned.data)
+    }
+
+    fn supports_filters_pushdown(
+        &self,
+        filters: &[&Expr],
+    ) -> DataFusionResult<Vec<TableProviderFilterPushDown>> {
+        self.feed.supports_filters_pushdown(filters)
+    }
 }
 
 fn timestamp(log: &CommitLog, text: &str) -> Result<chrono::DateTime<chrono::Utc>> {

@@ -68,7 +68,7 @@ impl Destination {
         {
             return;
         }
-        let files = store.list(None).map_ok(|meta| { eprintln!("PROBE removing {}", meta.location); meta.location }).boxed();
+        let files = store.list(None).map_ok(|meta| meta.location).boxed();
         let removed: Result<Vec<Path>, _> = store.delete_stream(files).try_collect().await;
         if let Err(error) = removed {
             tracing::warn!(table = %self.name, %error, "cannot remove the files of a failed write");

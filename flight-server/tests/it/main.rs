@@ -1,1 +1,10 @@
-//! The Flight SQL server's integration tests: one binary, one module per concern.
+//! The Flight SQL server's integration tests: one binary, one module per concern. Each test
+//! spawns the real `lakeshore-server` over a temporary lake and talks to it with real clients.
+
+mod auth;
+mod harness;
+mod limits;
+mod metadata;
+mod python;
+mod queries;
+mod tls;

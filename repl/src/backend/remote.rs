@@ -51,7 +51,7 @@ impl RemoteBackend {
                 anyhow!(
                     "cannot log in to {} as {user}: {}",
                     target.url,
-                    describe(&error)
+                    describe_login(&error)
                 )
             })?;
         }
@@ -263,9 +263,21 @@ fn describe(error: &FlightError) -> String {
     }
 }
 
+/// A failed login. The client folds the server's answer into one line of text,
+/// `... message: "wrong user name or password"`: the quoted message is what the server said.
+fn describe_login(error: &FlightError) -> String {
+    let text = describe(error);
+    text.split_once("message: \"")
+        .and_then(|(_, rest)| rest.split_once('"'))
+        .map_or(text.clone(), |(message, _)| message.to_string())
+}
+
 fn describe_status(status: &tonic::Status) -> String {
     match (status.code(), status.message()) {
         (tonic::Code::Unavailable, message) => format!("the server is unavailable: {message}"),
+        (tonic::Code::Unauthenticated, message) => {
+            format!("{message}; the server wants a login (--user NAME)")
+        }
         (code, "") => format!("{code}"),
         (tonic::Code::Unknown | tonic::Code::Internal, message) => message.to_string(),
         (code, message) => format!("{message} ({code})"),

@@ -1,8 +1,10 @@
 //! Tests of the `lakeshore` binary, run as a user runs it: real Delta tables copied into a
 //! temporary lake, the real executable, its standard output, standard error and exit code.
 
+mod demo;
 mod formats;
 mod lake;
+mod remote;
 mod scripts;
 mod shell;
 mod support;

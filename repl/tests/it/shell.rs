@@ -3,7 +3,7 @@
 
 use tempfile::TempDir;
 
-use crate::support::{DECIMALS, Lake, PRIMITIVES, UPDATES, golden};
+use crate::support::{DECIMALS, Lake, PRIMITIVES, UPDATES, version_and_files};
 use crate::terminal::Terminal;
 
 /// A lake of `silver.updates`, `silver.decimals` and `silver.primitives`, and a history file
@@ -35,24 +35,6 @@ impl Setup {
         terminal.wait_for_prompt(1);
         terminal
     }
-}
-
-/// The current version and number of live data files of a golden table, read from its
-/// `_delta_log` commits: one commit per version, each `add` a file, each `remove` one gone.
-fn version_and_files(table: &str) -> (usize, usize) {
-    let log = golden(table).join("delta/_delta_log");
-    let mut commits = 0;
-    let mut files = 0;
-    for entry in std::fs::read_dir(&log).expect("list the delta log") {
-        let path = entry.expect("a log entry").path();
-        if path.extension().is_some_and(|ext| ext == "json") {
-            commits += 1;
-            let text = std::fs::read_to_string(&path).expect("read a commit");
-            files += text.matches("{\"add\"").count();
-            files -= text.matches("{\"remove\"").count();
-        }
-    }
-    (commits - 1, files)
 }
 
 #[test]

@@ -147,3 +147,21 @@ pub fn run_with_stdin(command: &mut Command, input: &str) -> Run {
 pub fn sql_path(path: &Path) -> String {
     format!("'{}'", path.display().to_string().replace('\'', "''"))
 }
+
+/// The current version and number of live data files of a golden table, read from its
+/// `_delta_log` commits: one commit per version, each `add` a file, each `remove` one gone.
+pub fn version_and_files(table: &str) -> (usize, usize) {
+    let log = golden(table).join("delta/_delta_log");
+    let mut commits = 0;
+    let mut files = 0;
+    for entry in std::fs::read_dir(&log).expect("list the delta log") {
+        let path = entry.expect("a log entry").path();
+        if path.extension().is_some_and(|ext| ext == "json") {
+            commits += 1;
+            let text = std::fs::read_to_string(&path).expect("read a commit");
+            files += text.matches("{\"add\"").count();
+            files -= text.matches("{\"remove\"").count();
+        }
+    }
+    (commits - 1, files)
+}

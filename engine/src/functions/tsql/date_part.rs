@@ -1,9 +1,12 @@
 //! T-SQL date parts (`year`, `qq`, `dw`, ...) and what each means for DATEPART, DATEADD and
 //! DATEDIFF.
 
+use std::sync::Arc;
+
+use arrow::datatypes::{DataType, Field, FieldRef};
 use chrono::{Datelike, Months, NaiveDateTime, TimeDelta, Timelike};
 use datafusion::common::{Result, ScalarValue, exec_err, plan_err};
-use datafusion::logical_expr::ColumnarValue;
+use datafusion::logical_expr::{ColumnarValue, ReturnFieldArgs, ScalarUDFImpl};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub(crate) enum DatePart {
@@ -77,10 +80,10 @@ impl DatePart {
             .map(|(_, part)| *part)
     }
 
-    /// The part named by a function's first argument, which must be a constant.
-    pub(crate) fn from_argument(function: &str, argument: &ColumnarValue) -> Result<Self> {
+    /// The part named by a function's first argument, which must be a constant string.
+    pub(crate) fn from_argument(function: &str, argument: Option<&ScalarValue>) -> Result<Self> {
         let name = match argument {
-            ColumnarValue::Scalar(
+            Some(
                 ScalarValue::Utf8(Some(name))
                 | ScalarValue::LargeUtf8(Some(name))
                 | ScalarValue::Utf8View(Some(name)),
@@ -97,6 +100,14 @@ impl DatePart {
                 "{function}: unknown date part '{name}'; use one of {}",
                 NAMES.iter().map(|(n, _)| *n).collect::<Vec<_>>().join(", ")
             ),
+        }
+    }
+
+    /// The part named by the first argument of a call being run.
+    pub(crate) fn from_call(function: &str, argument: &ColumnarValue) -> Result<Self> {
+        match argument {
+            ColumnarValue::Scalar(value) => Self::from_argument(function, Some(value)),
+            ColumnarValue::Array(_) => Self::from_argument(function, None),
         }
     }
 
@@ -205,4 +216,23 @@ fn add_months(t: NaiveDateTime, months: Option<i64>) -> Option<NaiveDateTime> {
     } else {
         t.checked_sub_months(count)
     }
+}
+
+/// The result field of `function`, whose first argument names a date part: the part is
+/// checked when the statement is planned, so a wrong one fails before any row is read.
+pub(crate) fn field_of_part_function(
+    function: &dyn ScalarUDFImpl,
+    args: ReturnFieldArgs,
+) -> Result<FieldRef> {
+    DatePart::from_argument(
+        function.name(),
+        args.scalar_arguments.first().copied().flatten(),
+    )?;
+    let types: Vec<DataType> = args
+        .arg_fields
+        .iter()
+        .map(|f| f.data_type().clone())
+        .collect();
+    let result = function.return_type(&types)?;
+    Ok(Arc::new(Field::new(function.name(), result, true)))
 }

@@ -3,14 +3,14 @@
 
 use arrow::array::{Array, AsArray};
 use arrow::compute::cast;
-use arrow::datatypes::DataType;
 use arrow::datatypes::Int64Type;
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, exec_err, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::date_part::DatePart;
+use super::date_part::{DatePart, field_of_part_function};
 use super::datetimes::{datetime_type, from_datetimes, to_datetimes};
 
 const NAME: &str = "dateadd";
@@ -45,11 +45,15 @@ impl ScalarUDFImpl for DateAdd {
         }
     }
 
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        field_of_part_function(self, args)
+    }
+
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let [part, n, input] = args.args.as_slice() else {
             return plan_err!("{NAME} takes a date part, a number and a date");
         };
-        let part = DatePart::from_argument(NAME, part)?;
+        let part = DatePart::from_call(NAME, part)?;
         let target = args.return_field.data_type();
         if part.is_time() && matches!(target, DataType::Date32 | DataType::Date64) {
             return exec_err!("{NAME}: a date has no {part:?}; add it to a timestamp");

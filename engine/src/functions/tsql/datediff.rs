@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use arrow::array::Int64Array;
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, FieldRef};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::date_part::DatePart;
+use super::date_part::{DatePart, field_of_part_function};
 use super::datetimes::{datetime_type, to_datetimes};
 
 const NAME: &str = "datediff";
@@ -48,11 +48,15 @@ impl ScalarUDFImpl for DateDiff {
         }
     }
 
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        field_of_part_function(self, args)
+    }
+
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let [part, start, end] = args.args.as_slice() else {
             return plan_err!("{NAME} takes a date part, a start and an end");
         };
-        let part = DatePart::from_argument(NAME, part)?;
+        let part = DatePart::from_call(NAME, part)?;
         let starts = to_datetimes(&start.to_array(args.number_rows)?)?;
         let ends = to_datetimes(&end.to_array(args.number_rows)?)?;
         let differences = starts

@@ -4,13 +4,13 @@
 use std::sync::Arc;
 
 use arrow::array::Int32Array;
-use arrow::datatypes::DataType;
+use arrow::datatypes::{DataType, Field, FieldRef};
 use datafusion::common::{Result, plan_err};
 use datafusion::logical_expr::{
-    ColumnarValue, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
+    ColumnarValue, ReturnFieldArgs, ScalarFunctionArgs, ScalarUDFImpl, Signature, Volatility,
 };
 
-use super::date_part::DatePart;
+use super::date_part::{DatePart, field_of_part_function};
 use super::datetimes::{datetime_type, to_datetimes};
 
 #[derive(Debug, PartialEq, Eq, Hash)]
@@ -57,10 +57,28 @@ impl ScalarUDFImpl for DatePartFunction {
         }
     }
 
+    fn return_field_from_args(&self, args: ReturnFieldArgs) -> Result<FieldRef> {
+        match self.fixed {
+            Some(_) => {
+                let types: Vec<DataType> = args
+                    .arg_fields
+                    .iter()
+                    .map(|f| f.data_type().clone())
+                    .collect();
+                Ok(Arc::new(Field::new(
+                    self.name,
+                    self.return_type(&types)?,
+                    true,
+                )))
+            }
+            None => field_of_part_function(self, args),
+        }
+    }
+
     fn invoke_with_args(&self, args: ScalarFunctionArgs) -> Result<ColumnarValue> {
         let part = match (self.fixed, args.args.first()) {
             (Some(part), _) => part,
-            (None, Some(argument)) => DatePart::from_argument(self.name, argument)?,
+            (None, Some(argument)) => DatePart::from_call(self.name, argument)?,
             (None, None) => return plan_err!("{} needs a date part and a date", self.name),
         };
         let Some(input) = args.args.last() else {

@@ -99,6 +99,15 @@ async fn unknown_date_parts_are_refused_with_the_known_ones() {
         .to_string();
     assert!(error.contains("unknown date part 'fortnight'"), "{error}");
     assert!(error.contains("quarter"), "{error}");
+    let error =
+        value("SELECT DATEDIFF(p, DATE '2024-01-01', DATE '2024-02-01') FROM (SELECT 'day' AS p)")
+            .await
+            .unwrap_err()
+            .to_string();
+    assert!(
+        error.contains("the date part must be a constant"),
+        "{error}"
+    );
 }
 
 #[tokio::test]
