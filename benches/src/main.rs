@@ -7,6 +7,7 @@ mod first_row;
 mod freshness;
 mod peers;
 mod report;
+mod scan;
 mod stats;
 mod table_copy;
 
@@ -29,6 +30,8 @@ enum Benchmark {
     Freshness(freshness::FreshnessArgs),
     /// Whole processes, from spawn to the first row of a query on a large table.
     Cold(cold::ColdArgs),
+    /// The engine draining a query's result in-process (the ceiling for Flight SQL's DoGet).
+    Scan(scan::ScanArgs),
 }
 
 fn main() -> ExitCode {
@@ -40,6 +43,11 @@ fn main() -> ExitCode {
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(freshness::run(&args))),
         Benchmark::Cold(args) => cold::run(&args),
+        Benchmark::Scan(args) => tokio::runtime::Builder::new_multi_thread()
+            .enable_all()
+            .build()
+            .map_err(anyhow::Error::from)
+            .and_then(|runtime| runtime.block_on(scan::run(&args))),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
