@@ -31,7 +31,9 @@ pub enum EngineError {
 
     /// Planning or running a statement failed.
     #[error("{}", describe_datafusion(.0))]
-    Query(#[from] DataFusionError),
+    // Not `#[from]`: that would also make it the `source()`, and error reporters that walk the
+    // chain would print DataFusion's message again after ours, which already holds it.
+    Query(DataFusionError),
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
@@ -59,6 +61,12 @@ fn describe_datafusion(error: &DataFusionError) -> String {
         }
         DataFusionError::Shared(inner) => describe_datafusion(inner),
         other => other.strip_backtrace().to_string(),
+    }
+}
+
+impl From<DataFusionError> for EngineError {
+    fn from(error: DataFusionError) -> Self {
+        EngineError::Query(error)
     }
 }
 

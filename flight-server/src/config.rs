@@ -73,14 +73,6 @@ pub struct ServeArgs {
 }
 
 impl ServeArgs {
-    /// Arguments for serving `lake` on `listen` with every other setting at its default.
-    pub fn for_lake(lake: impl Into<String>, listen: SocketAddr) -> Self {
-        let mut args = Cli::parse_from(["lakeshore-server"]).serve;
-        args.lake = Some(lake.into());
-        args.listen = listen;
-        args
-    }
-
     /// The per-query time limit, if any.
     pub fn query_timeout(&self) -> Option<Duration> {
         (self.query_timeout > 0).then(|| Duration::from_secs(self.query_timeout))
