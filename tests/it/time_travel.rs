@@ -123,6 +123,35 @@ async fn old_versions_join_each_other_and_the_latest_inside_subqueries() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn two_versions_counted_in_one_statement_stay_apart() {
+    // Scalar subqueries of one table at two versions look alike to the optimizer, which once
+    // merged them into one scan and answered both with the same count.
+    let lake = HistoryLake::new().await;
+    let table = lake.table("orders");
+    let at_0 = canonical_rows(&read_version_as_written(&table, 0).await.1).len();
+    let latest = canonical_rows(&read_version_as_written(&table, LATEST).await.1).len();
+    assert_ne!(at_0, latest, "the history changes the row count");
+    for sql in [
+        "SELECT (SELECT count(*) FROM silver.orders VERSION AS OF 0) AS old, \
+                (SELECT count(*) FROM silver.orders) AS new",
+        "SELECT (SELECT count(*) FROM silver.orders) AS new, \
+                (SELECT count(*) FROM silver.orders VERSION AS OF 0) AS old",
+    ] {
+        let found = rows(&lake.engine, sql).await;
+        assert_eq!(found, vec![format!("new={latest} | old={at_0}")], "{sql}");
+    }
+    let sql = format!(
+        "SELECT (SELECT count(*) FROM delta_scan('{0}', version => 0)) AS old, \
+                (SELECT count(*) FROM delta_scan('{0}')) AS new",
+        path_literal(&table)
+    );
+    assert_eq!(
+        rows(&lake.engine, &sql).await,
+        vec![format!("new={latest} | old={at_0}")]
+    );
+}
+
 /// The rows of `version` of a golden table, from its log: the parquet files then active.
 async fn golden_rows_at(table: &Path, version: u64) -> Vec<String> {
     let mut rows = Vec::new();

@@ -5,6 +5,7 @@
 //! [`super::DeltaReads`]); [`TimeTravelPlanner`] then plans those table factors as scans of
 //! what was loaded. Old snapshots never change, so they are kept for later statements.
 
+use std::fmt;
 use std::collections::HashSet;
 use std::sync::Arc;
 
@@ -36,6 +37,15 @@ pub(crate) enum VersionSpec {
     Version(u64),
     /// The newest version committed at or before this time, as written.
     Timestamp(String),
+}
+
+impl fmt::Display for VersionSpec {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            VersionSpec::Version(version) => write!(f, "v{version}"),
+            VersionSpec::Timestamp(at) => write!(f, "{at}"),
+        }
+    }
 }
 
 /// One time-travelling table factor of a statement.
@@ -255,11 +265,17 @@ impl RelationPlanner for TimeTravelPlanner {
                 "time travel applies to tables only".to_string(),
             ));
         };
-        let name = match travel.target {
-            TableTarget::Name(name) => name,
+        let name = match &travel.target {
+            TableTarget::Name(name) => name.clone(),
             TableTarget::Location(_) => TableReference::bare(format!("{DELTA_SCAN}()")),
         };
-        let plan = LogicalPlanBuilder::scan(name, provider_as_source(scan), None)?.build()?;
+        // DataFusion tells scans apart by name alone (not by provider), so two versions of one
+        // table under one name would be merged by the optimizer into one. The scan gets a name
+        // of its own version; the alias keeps the table's name for column references.
+        let versioned = TableReference::bare(format!("{name}@{}", travel.at));
+        let plan = LogicalPlanBuilder::scan(versioned, provider_as_source(scan), None)?
+            .alias(name)?
+            .build()?;
         Ok(RelationPlanning::Planned(Box::new(PlannedRelation::new(
             plan, alias,
         ))))

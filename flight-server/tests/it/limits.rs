@@ -148,3 +148,31 @@ async fn sigterm_lets_running_queries_finish_within_the_grace_then_cancels_and_e
     assert!(log.contains(ENDLESS), "{log}");
     let _ = reader.await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_over_the_memory_limit_fails_cleanly_and_others_go_on() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &["--memory-limit-mb", "16"]);
+    let mut client = server.client().await;
+    // An aggregate whose state cannot spill: 20 million values in one array.
+    let refused = query(&mut client, "SELECT array_agg(value) FROM range(20000000)")
+        .await
+        .unwrap_err();
+    assert_eq!(refused.code(), Code::ResourceExhausted, "{refused:?}");
+    assert!(
+        refused.message().contains("memory") || refused.message().contains("Resources"),
+        "{refused:?}"
+    );
+    // A top-3 over as many rows holds little memory and succeeds.
+    let sorted = query(
+        &mut client,
+        "SELECT value FROM range(5000000) ORDER BY value DESC LIMIT 3",
+    )
+    .await
+    .unwrap();
+    assert_eq!(
+        canonical_rows(&sorted),
+        vec!["value=4999997", "value=4999998", "value=4999999"]
+    );
+    still_serves(&server).await;
+}
