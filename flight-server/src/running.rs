@@ -42,6 +42,11 @@ impl QueryLog {
         self.bytes += batch.get_array_memory_size();
     }
 
+    /// Counts rows that pass through without batches to show for them (ingest).
+    pub fn add_rows(&mut self, rows: u64) {
+        self.rows += usize::try_from(rows).unwrap_or(usize::MAX);
+    }
+
     pub fn end(&mut self, outcome: Result<(), &ServerError>) {
         if self.outcome.is_none() {
             self.outcome = Some(match outcome {

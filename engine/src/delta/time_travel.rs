@@ -5,8 +5,8 @@
 //! [`super::DeltaReads`]); [`TimeTravelPlanner`] then plans those table factors as scans of
 //! what was loaded. Old snapshots never change, so they are kept for later statements.
 
-use std::fmt;
 use std::collections::HashSet;
+use std::fmt;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};

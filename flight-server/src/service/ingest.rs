@@ -72,6 +72,9 @@ impl SqlService {
             .ingest(&table, input, mode)
             .await
             .map_err(ServerError::from);
+        if let Ok(rows) = &outcome {
+            log.add_rows(*rows);
+        }
         log.end(outcome.as_ref().map(|_| ()));
         Ok(i64::try_from(outcome?).unwrap_or(i64::MAX))
     }
