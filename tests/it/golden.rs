@@ -212,3 +212,23 @@ async fn assert_refused(name: &str, causes: &[&str]) {
     let message = query_error(&engine, &delta_scan_sql(&table)).await;
     assert_names_table_and_cause(&message, &table, causes);
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_limit_on_partition_columns_alone_returns_that_many_rows() {
+    // Reading only partition columns is answered from the log, a path where delta-rs once let
+    // DataFusion drop the LIMIT and every row came back.
+    let engine = engine_without_lake().await;
+    let table = delta_scan_sql(&golden_table("basic-decimal-table"));
+    let all = collect(&engine, &table.replace("SELECT *", "SELECT part"))
+        .await
+        .unwrap();
+    assert!(
+        canonical_rows(&all).len() > 2,
+        "the table has more rows than the limit"
+    );
+    for limit in [1, 2] {
+        let sql = format!("{} LIMIT {limit}", table.replace("SELECT *", "SELECT part"));
+        let batches = collect(&engine, &sql).await.unwrap();
+        assert_eq!(canonical_rows(&batches).len(), limit, "{sql}");
+    }
+}

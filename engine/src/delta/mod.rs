@@ -12,6 +12,7 @@ mod commit_log;
 mod detail;
 mod diagnosis;
 mod history;
+mod limit_guard;
 mod preloaded;
 mod provider;
 mod reads;

@@ -15,6 +15,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use deltalake::kernel::transaction::TransactionError;
 use deltalake::{DeltaTable, DeltaTableError};
 
+use super::limit_guard::keep_limit;
 use crate::error::EngineError;
 
 /// One snapshot of a Delta table, ready to scan. Queries that planned against it keep reading
@@ -87,10 +88,12 @@ impl TableProvider for DeltaTableProvider {
         filters: &[Expr],
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        self.scan
+        let scan = self
+            .scan
             .scan(state, projection, filters, limit)
             .await
-            .map_err(|e| self.name_table(e))
+            .map_err(|e| self.name_table(e))?;
+        Ok(keep_limit(scan, limit))
     }
 
     async fn scan_with_args<'a>(
@@ -98,10 +101,13 @@ impl TableProvider for DeltaTableProvider {
         state: &dyn Session,
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
-        self.scan
+        let limit = args.limit();
+        let result = self
+            .scan
             .scan_with_args(state, args)
             .await
-            .map_err(|e| self.name_table(e))
+            .map_err(|e| self.name_table(e))?;
+        Ok(ScanResult::new(keep_limit(result.into_inner(), limit)))
     }
 
     fn supports_filters_pushdown(
