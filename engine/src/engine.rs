@@ -14,21 +14,19 @@ use datafusion::sql::parser::Statement;
 use futures::TryStreamExt;
 
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
-use crate::changes::{plan_change, refuse_writes, statement_writes, take_partition_columns};
+use crate::changes::{plan_change, refuse_writes, statement_writes};
 use crate::config::EngineConfig;
-use crate::delta::{
-    DeltaReads, DeltaScanFunction, StatementReferences, parse_statement, tables_read_by,
-};
+use crate::delta::{DeltaReads, DeltaScanFunction, parse_statement, tables_read_by};
 use crate::error::{EngineError, Result};
+use crate::preparation::{Preparation, PreparedStatement};
 use crate::write::IngestMode;
 
 /// A lake opened for SQL. Cheap to share behind an `Arc`; every method takes `&self`.
 pub struct Engine {
     ctx: SessionContext,
     catalog: Option<Arc<LakeCatalog>>,
-    delta_scan: Arc<DeltaScanFunction>,
-    /// Time travel, history, detail and change feeds.
-    delta_reads: Arc<DeltaReads>,
+    /// Loads what a statement reads by path, at an old version, or from a table's log.
+    preparation: Arc<Preparation>,
     /// Refuse every statement that writes.
     read_only: bool,
 }
@@ -71,11 +69,19 @@ impl Engine {
         }
         let ctx = SessionContext::new_with_config_rt(session, runtime);
 
+        let delta_scan = Arc::new(DeltaScanFunction::new(config.storage_options.clone()));
+        ctx.register_udtf("delta_scan", delta_scan.clone());
+        crate::functions::register_tsql_functions(&ctx);
+        let delta_reads = Arc::new(DeltaReads::new(delta_scan.clone()));
+        delta_reads.register(&ctx)?;
+        let preparation = Arc::new(Preparation::new(delta_scan, delta_reads));
+
         let catalog = match &config.lake {
             Some(lake) => {
                 let definitions = DefinitionsConfig {
                     location: config.catalog_location.clone(),
                     session: ctx.state_weak_ref(),
+                    preparation: preparation.clone(),
                 };
                 let catalog = Arc::new(
                     LakeCatalog::open(
@@ -91,16 +97,10 @@ impl Engine {
             }
             None => None,
         };
-        let delta_scan = Arc::new(DeltaScanFunction::new(config.storage_options.clone()));
-        ctx.register_udtf("delta_scan", delta_scan.clone());
-        crate::functions::register_tsql_functions(&ctx);
-        let delta_reads = Arc::new(DeltaReads::new(delta_scan.clone()));
-        delta_reads.register(&ctx)?;
         Ok(Self {
             ctx,
             catalog,
-            delta_scan,
-            delta_reads,
+            preparation,
             read_only: config.read_only,
         })
     }
@@ -121,8 +121,7 @@ impl Engine {
         Engine {
             ctx: SessionContext::new_with_state(state),
             catalog: self.catalog.clone(),
-            delta_scan: self.delta_scan.clone(),
-            delta_reads: self.delta_reads.clone(),
+            preparation: self.preparation.clone(),
             read_only: self.read_only,
         }
     }
@@ -151,21 +150,12 @@ impl Engine {
 
     /// Plans one SQL statement: the tables it reads are brought up to date first.
     pub async fn plan(&self, sql: &str) -> Result<DataFrame> {
-        let state = self.ctx.state();
-        let mut statement = parse_statement(&state, sql)?;
-        crate::functions::quote_date_part_keywords(&mut statement);
-        let partition_columns = take_partition_columns(&mut statement);
-        let references = StatementReferences::of(&statement);
-        self.delta_scan.load(&references.delta_scans).await?;
-        if let Some(catalog) = &self.catalog {
-            // Views and external tables other processes defined or dropped since.
-            catalog.objects().refresh().await?;
-            if references.lists_tables {
-                catalog.refresh().await?;
-            }
-        }
-        self.delta_reads
-            .load(&self.ctx, self.catalog.as_deref(), &references)
+        let PreparedStatement {
+            statement,
+            partition_columns,
+        } = self
+            .preparation
+            .prepare(&self.ctx, self.catalog.as_deref(), sql)
             .await?;
         match self
             .plan_statement(statement.clone(), &partition_columns)

@@ -13,6 +13,7 @@ mod engine;
 mod error;
 mod functions;
 mod location;
+mod preparation;
 mod statements;
 mod write;
 

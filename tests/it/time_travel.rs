@@ -152,6 +152,30 @@ async fn two_versions_counted_in_one_statement_stay_apart() {
     );
 }
 
+#[tokio::test(flavor = "multi_thread")]
+async fn a_stored_view_may_time_travel_and_read_history() {
+    let lake = HistoryLake::new().await;
+    let table = lake.table("orders");
+    let at_1 = canonical_rows(&read_version_as_written(&table, 1).await.1).len();
+    for sql in [
+        "CREATE VIEW silver.orders_at_1 AS SELECT count(*) AS n FROM silver.orders VERSION AS OF 1",
+        "CREATE VIEW silver.orders_log AS \
+         SELECT version FROM delta_history('silver.orders') WHERE version <= 1",
+    ] {
+        collect(&lake.engine, sql).await.unwrap();
+    }
+    // Read by an engine opened afterwards, which loads what the views read when it plans them.
+    let later = crate::lake_catalog::open_lake(lake.dir.path()).await;
+    assert_eq!(
+        rows(&later, "SELECT * FROM silver.orders_at_1").await,
+        vec![format!("n={at_1}")]
+    );
+    assert_eq!(
+        rows(&later, "SELECT * FROM silver.orders_log ORDER BY version").await,
+        vec!["version=0".to_string(), "version=1".to_string()]
+    );
+}
+
 /// The rows of `version` of a golden table, from its log: the parquet files then active.
 async fn golden_rows_at(table: &Path, version: u64) -> Vec<String> {
     let mut rows = Vec::new();

@@ -22,6 +22,8 @@ pub(crate) use definitions::Definition;
 pub use layout::DEFAULT_SCHEMA;
 pub(crate) use layout::sql_name;
 pub(crate) use objects::{DefinedObjects, ObjectKind};
+
+use crate::preparation::Preparation;
 pub use schema::LakeSchema;
 
 use crate::error::{EngineError, Result};
@@ -49,6 +51,8 @@ pub struct DefinitionsConfig {
     /// The catalog folder; `<lake>/_lakeshore` when `None`.
     pub location: Option<String>,
     pub session: Weak<parking_lot::RwLock<SessionState>>,
+    /// Loads what a view's statement reads before it is planned.
+    pub(crate) preparation: Arc<Preparation>,
 }
 
 /// The catalog folder below the lake root, when none is configured.
@@ -78,6 +82,7 @@ impl LakeCatalog {
             DefinitionStore::open(definitions_folder, storage_options.clone())?,
             storage_options.clone(),
             definitions.session,
+            definitions.preparation,
         ));
         let store = DeltaTableBuilder::from_url(root.clone())
             .and_then(|b| {

@@ -16,6 +16,7 @@ use super::definitions::{Definition, DefinitionStore, FileStamp};
 use super::view::plan_view;
 use crate::delta::TableRefresher;
 use crate::error::{EngineError, Result};
+use crate::preparation::Preparation;
 
 /// One defined object, as last read from its file.
 #[derive(Debug, Clone)]
@@ -58,6 +59,7 @@ pub(crate) struct DefinedObjects {
     storage_options: HashMap<String, String>,
     /// Views are planned in the engine's session; weak, as the session owns the catalog.
     session: Weak<RwLock<SessionState>>,
+    preparation: Arc<Preparation>,
     entries: RwLock<BTreeMap<(String, String), Entry>>,
 }
 
@@ -67,12 +69,14 @@ impl DefinedObjects {
         store: DefinitionStore,
         storage_options: HashMap<String, String>,
         session: Weak<RwLock<SessionState>>,
+        preparation: Arc<Preparation>,
     ) -> Self {
         Self {
             catalog: catalog.to_string(),
             store,
             storage_options,
             session,
+            preparation,
             entries: RwLock::new(BTreeMap::new()),
         }
     }
@@ -224,6 +228,7 @@ impl DefinedObjects {
                 default_schema,
             }) => plan_view(
                 &self.session,
+                &self.preparation,
                 &qualified,
                 &sql,
                 &self.catalog,

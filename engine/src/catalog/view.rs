@@ -8,7 +8,10 @@ use datafusion::catalog::view::ViewTable;
 use datafusion::error::{DataFusionError, Result};
 use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
+use datafusion::prelude::SessionContext;
 use parking_lot::RwLock;
+
+use crate::preparation::Preparation;
 
 /// How deep views may read other views: deeper is taken for a view that reads itself.
 const MAX_VIEW_DEPTH: usize = 32;
@@ -22,6 +25,7 @@ tokio::task_local! {
 /// unqualified names resolving in `catalog.default_schema`.
 pub(crate) async fn plan_view(
     session: &Weak<RwLock<SessionState>>,
+    preparation: &Preparation,
     qualified_name: &str,
     sql: &str,
     catalog: &str,
@@ -43,14 +47,19 @@ pub(crate) async fn plan_view(
     let options = state.config_mut().options_mut();
     options.catalog.default_catalog = catalog.to_string();
     options.catalog.default_schema = default_schema.to_string();
-    let dialect = state.config().options().sql_parser.dialect;
-    let statement = state
-        .sql_to_statement(sql, &dialect)
-        .map_err(|e| cannot(e.strip_backtrace()))?;
+    let ctx = SessionContext::new_with_state(state);
     let plan = VIEW_DEPTH
-        .scope(depth + 1, state.statement_to_plan(statement))
-        .await
-        .map_err(|e| cannot(e.find_root().strip_backtrace()))?;
+        .scope(depth + 1, async {
+            let prepared = preparation
+                .prepare(&ctx, None, sql)
+                .await
+                .map_err(|e| cannot(e.to_string()))?;
+            ctx.state()
+                .statement_to_plan(prepared.statement)
+                .await
+                .map_err(|e| cannot(e.find_root().strip_backtrace()))
+        })
+        .await?;
     match plan {
         LogicalPlan::Ddl(DdlStatement::CreateView(view)) => Ok(Arc::new(ViewTable::new(
             Arc::unwrap_or_clone(view.input),
