@@ -6,6 +6,7 @@ mod backend;
 mod demo;
 mod password;
 mod print_format;
+mod progress;
 mod script;
 mod shell;
 mod table;

@@ -8,6 +8,7 @@ use lakeshore_engine::split_statements;
 
 use crate::backend::Backend;
 use crate::print_format::Printer;
+use crate::progress::execute_and_print;
 
 /// Where a script's text comes from.
 #[derive(Debug, Clone)]
@@ -49,10 +50,9 @@ pub async fn run_scripts(
 ) -> Result<()> {
     for script in scripts {
         for statement in split_statements(&script.text()?)? {
-            let stream = backend.execute(&statement).await?;
-            printer.print(stream, out).await?;
-            // Each result appears in full before the next statement runs (or its error shows).
-            out.flush()?;
+            // Each result appears in full (flushed) before the next statement runs or its
+            // error shows.
+            execute_and_print(backend, &statement, printer, out).await?;
         }
     }
     Ok(())

@@ -18,7 +18,7 @@ pub use remote::{RemoteBackend, RemoteTarget};
 /// Runs SQL and answers questions about the catalog.
 ///
 /// Cancelling a query is dropping its stream: the engine stops its tasks and frees their
-/// memory; a server sees the call end and does the same.
+/// memory; a server is asked to cancel the query (CancelFlightInfo) and does the same.
 #[async_trait]
 pub trait Backend: Send + Sync {
     /// Runs one statement and streams its result.

@@ -7,7 +7,6 @@ mod highlight;
 mod history_file;
 mod input;
 mod output;
-mod progress;
 mod statement;
 
 use std::path::{Path, PathBuf};
@@ -26,9 +25,10 @@ use self::command::{Command, help_text, is_command};
 use self::completion::Completion;
 use self::input::SqlInput;
 use self::output::Output;
-use self::statement::{execute_and_print, until_ctrl_c};
+use self::statement::until_ctrl_c;
 use crate::backend::Backend;
 use crate::print_format::{Expanded, Printer};
+use crate::progress::execute_and_print;
 use crate::script::Script;
 
 const PROMPT: &str = "lakeshore> ";

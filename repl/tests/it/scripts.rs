@@ -2,8 +2,10 @@
 
 use std::io::Read;
 use std::process::Stdio;
+use std::time::Duration;
 
 use crate::support::{Lake, lakeshore, run, run_with_stdin};
+use crate::terminal::Terminal;
 
 #[test]
 fn a_command_with_several_statements_runs_them_all_in_order() {
@@ -167,4 +169,26 @@ fn help_documents_the_options() {
             "--help does not mention {option}:\n{help}"
         );
     }
+}
+
+#[test]
+fn a_long_statement_shows_its_progress_only_when_stderr_is_a_terminal() {
+    let endless = "SELECT count(*) FROM generate_series(1, 1000000000000) AS a(v) WHERE v % 7 = 3";
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let terminal = Terminal::start(&["-c", endless], &dir.path().join("history"));
+    terminal.wait_for("(Ctrl-C cancels)");
+    terminal.press(&["C-c"]);
+    terminal.wait_for_exit();
+
+    // Piped, standard error stays clean however long the statement runs: past the second
+    // after which the line would show, nothing has been written to it.
+    let mut child = lakeshore(&["-c", endless])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("start lakeshore");
+    std::thread::sleep(Duration::from_secs(3));
+    child.kill().expect("stop lakeshore");
+    let output = child.wait_with_output().expect("wait for lakeshore");
+    assert_eq!(String::from_utf8_lossy(&output.stderr), "");
 }

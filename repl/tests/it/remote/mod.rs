@@ -1,67 +1,14 @@
 //! `lakeshore --connect`: the same shell and scripts against a real `lakeshore-server`.
 
-use std::io::{BufRead, BufReader, Write};
-use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
-use std::sync::mpsc;
-use std::time::Duration;
+mod server;
+mod tls;
 
+use std::io::Write;
+use std::process::{Command, Stdio};
+
+use self::server::{Server, server_binary};
 use crate::support::{DECIMALS, Lake, PRIMITIVES, UPDATES, lakeshore, run, version_and_files};
 use crate::terminal::Terminal;
-
-/// A `lakeshore-server` on a free local port, stopped when dropped.
-struct Server {
-    child: Child,
-    url: String,
-}
-
-impl Server {
-    fn start(lake: &Lake, extra: &[&str]) -> Server {
-        let mut child = Command::new(server_binary())
-            .args(["--lake", lake.root(), "--listen", "127.0.0.1:0"])
-            .args(extra)
-            .env_remove("RUST_LOG")
-            .stdout(Stdio::null())
-            .stderr(Stdio::piped())
-            .spawn()
-            .expect("start lakeshore-server");
-        let stderr = child.stderr.take().expect("stderr is piped");
-        let (address_tx, address_rx) = mpsc::channel();
-        std::thread::spawn(move || {
-            // Reads the log to its end, so the server never blocks on a full pipe.
-            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
-                if let Some((_, address)) = line.split_once("listening on ") {
-                    let _ = address_tx.send(address.trim().to_string());
-                }
-            }
-        });
-        let address = address_rx
-            .recv_timeout(Duration::from_secs(60))
-            .expect("lakeshore-server logs `listening on HOST:PORT`");
-        Server {
-            child,
-            url: format!("grpc://{address}"),
-        }
-    }
-}
-
-impl Drop for Server {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
-    }
-}
-
-/// `lakeshore-server`, built beside `lakeshore` by `cargo test --workspace`.
-fn server_binary() -> PathBuf {
-    let path = Path::new(env!("CARGO_BIN_EXE_lakeshore")).with_file_name("lakeshore-server");
-    assert!(
-        path.exists(),
-        "{} is missing: build the workspace (cargo build --workspace)",
-        path.display()
-    );
-    path
-}
 
 fn lake() -> Lake {
     Lake::with_tables(&[
@@ -190,11 +137,20 @@ fn the_shell_works_against_a_server() {
     let row = format!("| silver | updates    | {version:<7} | {files:<5} | ");
     assert!(screen.contains(&row), "no row {row:?} in:\n{screen}");
 
-    // Ctrl-C ends the remote query; the next one runs.
-    shell.enter("SELECT count(*) FROM generate_series(1, 1000000000000) AS a(v) WHERE v % 7 = 3;");
+    // Ctrl-C cancels the remote query on the server (not only drops its stream); the next
+    // one runs.
+    let endless = "SELECT count(*) FROM generate_series(1, 1000000000000) AS a(v) WHERE v % 7 = 3";
+    shell.enter(&format!("{endless};"));
     shell.wait_for("(Ctrl-C cancels)");
     shell.press(&["C-c"]);
     shell.wait_for("Cancelled.");
+    let logged = server.wait_for_log("the endless query's end", |line| {
+        line.contains(endless) && line.contains("outcome=")
+    });
+    assert!(
+        logged.to_lowercase().contains("cancelled"),
+        "the server did not log the query as cancelled: {logged}"
+    );
     shell.enter("SELECT 6 * 7 AS answer;");
     let screen = shell.wait_for("| 42     |");
     assert!(screen.contains("1 row"), "{screen}");

@@ -1,5 +1,8 @@
 //! A `lakeshore-server` reached over Arrow Flight SQL.
 
+mod cancel;
+mod errors;
+
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -7,7 +10,6 @@ use std::time::Duration;
 use anyhow::{Context, Result, anyhow, bail};
 use arrow::array::{Array, AsArray, RecordBatch};
 use arrow::datatypes::{DataType, Schema, SchemaRef};
-use arrow_flight::error::FlightError;
 use arrow_flight::sql::CommandGetTables;
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::{FlightInfo, IpcMessage, Ticket};
@@ -19,6 +21,8 @@ use futures::{StreamExt, TryStreamExt};
 use tokio::sync::Mutex;
 use tonic::transport::{Certificate, Channel, ClientTlsConfig, Endpoint};
 
+use self::cancel::CancelOnDrop;
+use self::errors::{RemoteError, describe, describe_login, source_text};
 use super::{Backend, TableName};
 use crate::text_rows::collect_text_rows;
 
@@ -101,14 +105,18 @@ impl RemoteBackend {
 #[async_trait]
 impl Backend for RemoteBackend {
     async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream> {
-        let info = self
-            .client
-            .lock()
-            .await
-            .execute(sql.to_string(), None)
-            .await
-            .map_err(|error| anyhow!("{}", describe(&error)))?;
-        self.fetch(info).await
+        let (info, client) = {
+            let mut client = self.client.lock().await;
+            let info = client
+                .execute(sql.to_string(), None)
+                .await
+                .map_err(|error| anyhow!("{}", describe(&error)))?;
+            // A copy of the client (same connection, same token) to cancel the query with,
+            // so the request need not wait for the shared one.
+            (info, client.clone())
+        };
+        let rows = self.fetch(info.clone()).await?;
+        Ok(Box::pin(CancelOnDrop::new(rows, client, info)))
     }
 
     async fn tables(&self) -> Result<Vec<TableName>> {
@@ -239,56 +247,4 @@ fn text_column(batch: &RecordBatch, name: &str) -> Result<Vec<String>> {
             }
         })
         .collect())
-}
-
-/// An error the server reported, in its own words.
-#[derive(Debug)]
-struct RemoteError(String);
-
-impl std::fmt::Display for RemoteError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str(&self.0)
-    }
-}
-
-impl std::error::Error for RemoteError {}
-
-/// A Flight error without the layers of wrapping: the server's message, or what went wrong
-/// on the way.
-fn describe(error: &FlightError) -> String {
-    match error {
-        FlightError::Tonic(status) => describe_status(status),
-        FlightError::Arrow(arrow) => arrow.to_string(),
-        other => other.to_string(),
-    }
-}
-
-/// A failed login. The client folds the server's answer into one line of text,
-/// `... message: "wrong user name or password"`: the quoted message is what the server said.
-fn describe_login(error: &FlightError) -> String {
-    let text = describe(error);
-    text.split_once("message: \"")
-        .and_then(|(_, rest)| rest.split_once('"'))
-        .map_or(text.clone(), |(message, _)| message.to_string())
-}
-
-fn describe_status(status: &tonic::Status) -> String {
-    match (status.code(), status.message()) {
-        (tonic::Code::Unavailable, message) => format!("the server is unavailable: {message}"),
-        (tonic::Code::Unauthenticated, message) => {
-            format!("{message}; the server wants a login (--user NAME)")
-        }
-        (code, "") => format!("{code}"),
-        (tonic::Code::Unknown | tonic::Code::Internal, message) => message.to_string(),
-        (code, message) => format!("{message} ({code})"),
-    }
-}
-
-/// The innermost cause of a connection failure ("Connection refused"), which says the most.
-fn source_text(error: &(dyn std::error::Error + 'static)) -> String {
-    let mut cause = error;
-    while let Some(next) = cause.source() {
-        cause = next;
-    }
-    cause.to_string()
 }

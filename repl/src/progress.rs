@@ -1,5 +1,6 @@
 //! The live line on standard error of a query that runs longer than a second: rows so far and
-//! time elapsed. It is cleared when the query ends or its result starts to print.
+//! time elapsed. It shows only when standard error is a terminal (in the shell, and for -c and
+//! -f runs at a terminal), and is cleared when the query ends or its result starts to print.
 
 use std::io::{IsTerminal, Write};
 use std::pin::Pin;
@@ -8,6 +9,7 @@ use std::sync::{Arc, Mutex};
 use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
+use anyhow::Result;
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use datafusion::error::Result as DataFusionResult;
@@ -15,13 +17,35 @@ use datafusion::execution::{RecordBatchStream, SendableRecordBatchStream};
 use futures::Stream;
 use tokio::task::JoinHandle;
 
+use crate::backend::Backend;
+use crate::print_format::Printer;
+
 /// How long a query runs before its progress shows.
 const QUIET_START: Duration = Duration::from_secs(1);
 /// How often the line is redrawn.
 const REDRAW_EVERY: Duration = Duration::from_millis(200);
 
+/// Runs one statement and prints its result, with the live progress line while it runs.
+pub async fn execute_and_print(
+    backend: &dyn Backend,
+    sql: &str,
+    printer: &Printer,
+    out: &mut dyn Write,
+) -> Result<()> {
+    let counter = RowCounter::default();
+    let mut progress = ProgressLine::start(counter.clone());
+    let stream = counter.count(backend.execute(sql).await?);
+    let mut out = ClearsProgress {
+        inner: out,
+        progress: &mut progress,
+    };
+    printer.print(stream, &mut out).await?;
+    out.flush()?;
+    Ok(())
+}
+
 /// A query's progress line. Dropping it stops and clears the line.
-pub struct ProgressLine {
+struct ProgressLine {
     state: Arc<Mutex<LineState>>,
     ticker: Option<JoinHandle<()>>,
 }
@@ -36,7 +60,7 @@ struct LineState {
 impl ProgressLine {
     /// Starts the line for a query whose rows `counter` counts, when standard error is a
     /// terminal; otherwise nothing shows. Needs a tokio runtime.
-    pub fn start(counter: RowCounter) -> Self {
+    fn start(counter: RowCounter) -> Self {
         let state = Arc::new(Mutex::new(LineState::default()));
         let ticker = std::io::stderr().is_terminal().then(|| {
             let state = state.clone();
@@ -67,7 +91,7 @@ impl ProgressLine {
     }
 
     /// Stops the line and clears it from the screen.
-    pub fn finish(&mut self) {
+    fn finish(&mut self) {
         if let Some(ticker) = self.ticker.take() {
             ticker.abort();
         }
@@ -92,7 +116,7 @@ impl Drop for ProgressLine {
 
 /// Rows a query has produced so far.
 #[derive(Clone, Default)]
-pub struct RowCounter(Arc<AtomicU64>);
+struct RowCounter(Arc<AtomicU64>);
 
 impl RowCounter {
     fn rows(&self) -> u64 {
@@ -100,7 +124,7 @@ impl RowCounter {
     }
 
     /// `stream`, counting its rows as they pass.
-    pub fn count(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    fn count(&self, stream: SendableRecordBatchStream) -> SendableRecordBatchStream {
         Box::pin(CountedStream {
             inner: stream,
             counter: self.clone(),
@@ -135,9 +159,9 @@ impl RecordBatchStream for CountedStream {
 
 /// A writer that clears the progress line before the result's first byte, so the two never
 /// share a line.
-pub struct ClearsProgress<'a, W: Write + ?Sized> {
-    pub inner: &'a mut W,
-    pub progress: &'a mut ProgressLine,
+struct ClearsProgress<'a, W: Write + ?Sized> {
+    inner: &'a mut W,
+    progress: &'a mut ProgressLine,
 }
 
 impl<W: Write + ?Sized> Write for ClearsProgress<'_, W> {
