@@ -129,7 +129,12 @@ impl Engine {
     /// Runs one SQL statement and streams its result. Statements that change the catalog (DDL)
     /// take effect before this returns and stream no rows.
     pub async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream> {
-        let frame = self.plan(sql).await?;
+        self.execute_plan(self.plan(sql).await?).await
+    }
+
+    /// Runs a statement planned earlier with [`Engine::plan`] (by this engine or a view of it,
+    /// for servers that plan when asked for a result's schema and run when asked for its rows).
+    pub async fn execute_plan(&self, frame: DataFrame) -> Result<SendableRecordBatchStream> {
         let tables = tables_read_by(frame.logical_plan());
         let stream = frame.execute_stream().await?;
         if tables.is_empty() {

@@ -1,4 +1,4 @@
-//! Running statements on the engine, with the client's scope and bound parameters.
+//! Running statements on the engine, with bound parameters.
 
 use std::sync::Arc;
 
@@ -11,23 +11,7 @@ use futures::TryStreamExt;
 use lakeshore_engine::Engine;
 
 use crate::error::{Result, ServerError};
-use crate::sessions::Scope;
 use crate::statements::Statement;
-
-/// The engine, seen from `scope`: the shared one when the scope is the default.
-pub fn engine_in(engine: &Arc<Engine>, scope: &Scope) -> Arc<Engine> {
-    if scope.catalog.is_none() && scope.schema.is_none() {
-        return engine.clone();
-    }
-    let state = engine.session().state();
-    let defaults = &state.config().options().catalog;
-    let catalog = scope
-        .catalog
-        .as_deref()
-        .unwrap_or(&defaults.default_catalog);
-    let schema = scope.schema.as_deref().unwrap_or(&defaults.default_schema);
-    Arc::new(engine.with_default_schema(catalog, schema))
-}
 
 /// Plans a query, with `parameters` bound to its placeholders when given.
 pub async fn plan(
@@ -68,14 +52,8 @@ pub async fn run_query(
     statement: &Statement,
     parameters: Option<Vec<ScalarValue>>,
 ) -> Result<SendableRecordBatchStream> {
-    match parameters {
-        // The engine's own path names the tables in errors reading their files.
-        None => Ok(engine.execute(&statement.sql).await?),
-        Some(values) => Ok(plan(engine, statement, Some(values))
-            .await?
-            .execute_stream()
-            .await?),
-    }
+    let frame = plan(engine, statement, parameters).await?;
+    Ok(engine.execute_plan(frame).await?)
 }
 
 /// Runs a statement to its end, once per parameter row (once when there are none), and

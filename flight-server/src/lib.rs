@@ -13,6 +13,7 @@ pub mod gateway;
 mod ids;
 mod limits;
 mod metadata;
+mod pending;
 mod prepared;
 mod results;
 mod running;

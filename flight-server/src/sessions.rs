@@ -1,14 +1,17 @@
 //! Client sessions: the current catalog and schema each client sets (ADBC and JDBC send them as
-//! session options), which unqualified names in its statements resolve against.
+//! session options), which unqualified names in its statements resolve against, and the
+//! session's own view of the engine, so a `SET` lasts for the session's later statements and
+//! never reaches another session.
 //!
 //! A session is the client's login (its bearer token) or, without authentication, its
 //! connection (the peer address). The spec suggests a cookie, but ADBC sends cookies back
 //! only when told to, so a cookie would lose most clients' sessions.
 
 use std::collections::HashMap;
-use std::sync::Mutex;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
+use lakeshore_engine::Engine;
 use tonic::Request;
 
 use crate::session_messages::{
@@ -18,6 +21,10 @@ use crate::session_messages::{
 /// Sessions unused this long are forgotten.
 const IDLE_LIMIT: Duration = Duration::from_secs(24 * 3600);
 
+/// At most this many sessions are kept (each holds a copy of the engine's settings); beyond it
+/// the least recently used is forgotten.
+const MAX_SESSIONS: usize = 1024;
+
 /// Where unqualified names resolve; `None` keeps the engine's default.
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct Scope {
@@ -25,29 +32,59 @@ pub struct Scope {
     pub schema: Option<String>,
 }
 
-#[derive(Default)]
+/// What a request's statements run with: its session's scope and engine view.
+pub struct SessionView {
+    pub scope: Scope,
+    pub engine: Arc<Engine>,
+}
+
 pub struct Sessions {
+    /// The engine every session's view starts from; statements never run on it directly.
+    engine: Arc<Engine>,
     sessions: Mutex<HashMap<String, Session>>,
 }
 
 struct Session {
     scope: Scope,
+    /// The engine as this session sees it: its default schema and its `SET`s.
+    engine: Arc<Engine>,
     last_used: Instant,
 }
 
 impl Sessions {
-    /// The scope of the request's session, or the default one.
-    pub fn scope<T>(&self, request: &Request<T>) -> Scope {
+    pub fn new(engine: Arc<Engine>) -> Self {
+        Self {
+            engine,
+            sessions: Mutex::new(HashMap::new()),
+        }
+    }
+
+    /// The request's session (made if it has none). A request that names no session gets a
+    /// view of its own, which its `SET`s change and nobody else sees.
+    pub fn view<T>(&self, request: &Request<T>) -> SessionView {
         let Some(id) = session_id(request) else {
-            return Scope::default();
+            return SessionView {
+                scope: Scope::default(),
+                engine: self.view_in(&self.engine, &Scope::default()),
+            };
         };
         let mut sessions = self.lock();
-        match sessions.get_mut(&id) {
-            Some(session) => {
-                session.last_used = Instant::now();
-                session.scope.clone()
-            }
-            None => Scope::default(),
+        let session = self.session(&mut sessions, id);
+        SessionView {
+            scope: session.scope.clone(),
+            engine: session.engine.clone(),
+        }
+    }
+
+    /// The request's session's engine, with `scope` for unqualified names: for statements
+    /// whose scope was fixed earlier (a ticket, a prepared statement) and that keep the
+    /// session's settings.
+    pub fn engine_in<T>(&self, request: &Request<T>, scope: &Scope) -> Arc<Engine> {
+        let view = self.view(request);
+        if &view.scope == scope {
+            view.engine
+        } else {
+            self.view_in(&view.engine, scope)
         }
     }
 
@@ -72,13 +109,8 @@ impl Sessions {
                 .collect();
         };
         let mut sessions = self.lock();
-        let now = Instant::now();
-        sessions.retain(|_, session| now.duration_since(session.last_used) < IDLE_LIMIT);
-        let session = sessions.entry(id.clone()).or_insert_with(|| Session {
-            scope: Scope::default(),
-            last_used: now,
-        });
-        session.last_used = now;
+        let session = self.session(&mut sessions, id);
+        let before = session.scope.clone();
         let mut errors = HashMap::new();
         for (name, value) in options {
             let target = match name.as_str() {
@@ -108,12 +140,15 @@ impl Sessions {
                 }
             }
         }
+        if session.scope != before {
+            session.engine = self.view_in(&session.engine, &session.scope);
+        }
         errors
     }
 
     /// The options of the request's session.
     pub fn get<T>(&self, request: &Request<T>) -> HashMap<String, SessionOptionValue> {
-        let scope = self.scope(request);
+        let scope = self.view(request).scope;
         [("catalog", scope.catalog), ("schema", scope.schema)]
             .into_iter()
             .filter_map(|(name, value)| {
@@ -130,6 +165,47 @@ impl Sessions {
     /// Forgets the request's session; false when it named none we know.
     pub fn close<T>(&self, request: &Request<T>) -> bool {
         session_id(request).is_some_and(|id| self.lock().remove(&id).is_some())
+    }
+
+    /// The session `id` names, made (and the oldest forgotten, past the bound) if it is new.
+    fn session<'a>(
+        &self,
+        sessions: &'a mut HashMap<String, Session>,
+        id: String,
+    ) -> &'a mut Session {
+        let now = Instant::now();
+        if !sessions.contains_key(&id) {
+            sessions.retain(|_, session| now.duration_since(session.last_used) < IDLE_LIMIT);
+            if sessions.len() >= MAX_SESSIONS {
+                let oldest = sessions
+                    .iter()
+                    .min_by_key(|(_, session)| session.last_used)
+                    .map(|(id, _)| id.clone());
+                if let Some(oldest) = oldest {
+                    sessions.remove(&oldest);
+                }
+            }
+        }
+        let session = sessions.entry(id).or_insert_with(|| Session {
+            scope: Scope::default(),
+            engine: self.view_in(&self.engine, &Scope::default()),
+            last_used: now,
+        });
+        session.last_used = now;
+        session
+    }
+
+    /// A copy of `engine` (with its settings) whose unqualified names resolve in `scope`; what
+    /// `scope` leaves unset is the server's default.
+    fn view_in(&self, engine: &Engine, scope: &Scope) -> Arc<Engine> {
+        let config = self.engine.session().copied_config();
+        let defaults = &config.options().catalog;
+        let catalog = scope
+            .catalog
+            .as_deref()
+            .unwrap_or(&defaults.default_catalog);
+        let schema = scope.schema.as_deref().unwrap_or(&defaults.default_schema);
+        Arc::new(engine.with_default_schema(catalog, schema))
     }
 
     fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<String, Session>> {

@@ -73,13 +73,15 @@ impl SqlService {
         }
     }
 
-    /// Cancels the queries of the endpoints of `info` that run now.
+    /// Cancels the queries of the endpoints of `info` that run now or whose DoGet has not
+    /// started yet (it will end CANCELLED).
     pub(super) fn cancel(&self, info: &FlightInfo) -> CancelStatus {
         let mut cancelled = false;
         for endpoint in &info.endpoint {
             let query = endpoint.ticket.as_ref().and_then(QueryTicket::from_ticket);
             if let Some(query) = query {
-                cancelled |= self.limits.cancel(&query.query_id);
+                cancelled |=
+                    self.limits.cancel(&query.query_id) || self.pending.cancel(&query.query_id);
             }
         }
         if cancelled {

@@ -18,7 +18,6 @@ use tonic::Request;
 
 use super::{SqlService, user_of};
 use crate::error::{Result, ServerError};
-use crate::execution::engine_in;
 use crate::ids::random_id;
 use crate::running::QueryLog;
 
@@ -29,7 +28,7 @@ impl SqlService {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
-        let scope = self.sessions.scope(&request);
+        let engine = self.sessions.view(&request).engine;
         if command.temporary {
             return Err(ServerError::Unsupported(
                 "ingest into a temporary table".to_string(),
@@ -68,7 +67,7 @@ impl SqlService {
             &format!("ingest into {table} ({mode:?})"),
         );
         let _admission = self.limits.admit().await?;
-        let outcome = engine_in(&self.engine, &scope)
+        let outcome = engine
             .ingest(&table, input, mode)
             .await
             .map_err(ServerError::from);

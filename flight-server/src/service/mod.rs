@@ -27,6 +27,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::auth::{Authenticator, User};
 use crate::error::{Result, ServerError};
 use crate::limits::QueryLimits;
+use crate::pending::PendingQueries;
 use crate::prepared::PreparedStatements;
 use crate::sessions::Sessions;
 
@@ -39,6 +40,7 @@ pub struct SqlService {
     auth: Arc<Authenticator>,
     limits: Arc<QueryLimits>,
     sessions: Sessions,
+    pending: PendingQueries,
     prepared: PreparedStatements,
     sql_info: SqlInfoData,
     type_info: XdbcTypeInfoData,
@@ -53,10 +55,11 @@ impl SqlService {
         read_only: bool,
     ) -> Result<Self> {
         Ok(Self {
+            sessions: Sessions::new(engine.clone()),
             engine,
             auth,
             limits,
-            sessions: Sessions::default(),
+            pending: PendingQueries::default(),
             prepared: PreparedStatements::default(),
             sql_info: crate::sql_info::sql_info(read_only)?,
             type_info: crate::type_info::xdbc_type_info()?,

@@ -1,10 +1,12 @@
 //! Statements: ad-hoc and prepared queries (GetFlightInfo then DoGet), updates (DoPut), and
 //! parameters bound to prepared statements (DoPut).
 //!
-//! A query is planned for its FlightInfo and planned again when its ticket is fetched, so a
-//! ticket holds no server state. A command (DDL, DML) runs when its FlightInfo is asked for,
-//! since clients such as ADBC send every statement that way; its ticket then carries the
-//! result.
+//! A query is planned for its FlightInfo; its DoGet runs that plan while the server keeps it
+//! (see [`crate::pending`]) and otherwise plans the query again from the ticket, which names
+//! everything needed. Statements run on the engine view of the client's session (see
+//! [`crate::sessions`]), so its `SET`s apply to them. A command (DDL, DML) runs when its
+//! FlightInfo is asked for, since clients such as ADBC send every statement that way; its
+//! ticket then carries the result.
 
 use std::sync::Arc;
 
@@ -21,19 +23,22 @@ use arrow_flight::sql::{
     CommandStatementUpdate, DoPutPreparedStatementResult, TicketStatementQuery,
 };
 use arrow_flight::{Action, FlightDescriptor, FlightInfo, IpcMessage, SchemaAsIpc, Ticket};
+use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use futures::TryStreamExt;
+use lakeshore_engine::Engine;
 use tonic::{Request, Response};
 
 use super::{FlightDataStream, SqlService, flight_info, user_of};
 use crate::auth::User;
 use crate::error::{Result, ServerError};
-use crate::execution::{self, engine_in};
+use crate::execution;
 use crate::ids::random_id;
+use crate::limits::Admission;
+use crate::pending::Claim;
 use crate::prepared::PreparedStatement;
 use crate::results::{self, flight_schema};
 use crate::running::{self, QueryLog};
-use crate::sessions::Scope;
 use crate::statements::{Statement, parameter_rows};
 use crate::tickets::QueryTicket;
 
@@ -44,12 +49,12 @@ impl SqlService {
         request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>> {
         let user = user_of(&request);
-        let scope = self.sessions.scope(&request);
+        let view = self.sessions.view(&request);
         let statement = Statement::parse(&query.query)?;
-        let ticket = QueryTicket::new(random_id(16), &statement.sql, &scope);
+        let ticket = QueryTicket::new(random_id(16), &statement.sql, &view.scope);
         self.info_for(
             statement,
-            scope,
+            &view.engine,
             ticket,
             Vec::new(),
             &user,
@@ -66,6 +71,7 @@ impl SqlService {
         let user = user_of(&request);
         let handle = query.prepared_statement_handle.to_vec();
         let prepared = self.prepared.get(&handle, &user)?;
+        let engine = self.sessions.engine_in(&request, &prepared.scope);
         let mut ticket = QueryTicket::new(random_id(16), &prepared.statement.sql, &prepared.scope);
         let rows = match &prepared.parameters {
             Some(parameters) => {
@@ -76,7 +82,7 @@ impl SqlService {
         };
         self.info_for(
             prepared.statement,
-            prepared.scope,
+            &engine,
             ticket,
             rows,
             &user,
@@ -85,24 +91,26 @@ impl SqlService {
         .await
     }
 
-    /// The FlightInfo of a query (planned, not run) or of a command (run now).
+    /// The FlightInfo of a query (planned, not run: its plan is kept for its DoGet) or of a
+    /// command (run now).
     async fn info_for(
         &self,
         statement: Statement,
-        scope: Scope,
+        engine: &Engine,
         mut ticket: QueryTicket,
         parameter_rows: Vec<Vec<ScalarValue>>,
         user: &User,
         descriptor: FlightDescriptor,
     ) -> Result<Response<FlightInfo>> {
         let schema = if statement.is_query() {
-            let engine = engine_in(&self.engine, &scope);
             let first_row = parameter_rows.into_iter().next();
-            let frame = execution::plan(&engine, &statement, first_row).await?;
-            flight_schema(frame.schema().as_arrow())
+            let frame = execution::plan(engine, &statement, first_row).await?;
+            let schema = flight_schema(frame.schema().as_arrow());
+            self.pending.insert(&ticket.query_id, frame);
+            schema
         } else {
             let batches = self
-                .run_command(&statement, &scope, parameter_rows, user, &ticket.query_id)
+                .run_command(&statement, engine, parameter_rows, user, &ticket.query_id)
                 .await?;
             ticket.finished = true;
             ticket.affected = execution::count_of(&batches);
@@ -121,7 +129,7 @@ impl SqlService {
         if !statement.is_query() {
             return ipc_schema(&Schema::empty());
         }
-        let engine = engine_in(&self.engine, &self.sessions.scope(request));
+        let engine = self.sessions.view(request).engine;
         let frame = execution::plan(&engine, &statement, None).await?;
         ipc_schema(&flight_schema(frame.schema().as_arrow()))
     }
@@ -151,23 +159,48 @@ impl SqlService {
             return Ok(Response::new(Box::pin(results::in_memory(schema, batches))));
         }
         let statement = Statement::parse(&ticket.sql)?;
-        let parameters = match &ticket.prepared {
-            Some(handle) => {
-                let prepared = self.prepared.get(handle, &user)?;
-                match &prepared.parameters {
-                    Some(batch) => parameter_rows(batch)?.into_iter().next(),
-                    None => None,
-                }
+        let mut log = QueryLog::new(&ticket.query_id, &user, &statement.sql);
+        let (admission, batches) = match self.start_ticket(&ticket, &statement, &request).await {
+            Ok(started) => started,
+            Err(error) => {
+                log.end(Err(&error));
+                return Err(error);
             }
-            None => None,
         };
-        let log = QueryLog::new(&ticket.query_id, &user, &statement.sql);
-        let admission = self.limits.admit().await?;
-        let engine = engine_in(&self.engine, &ticket.scope());
-        let batches = execution::run_query(&engine, &statement, parameters).await?;
         let schema = flight_schema(&batches.schema());
         let watched = running::watch(batches, self.limits.clone(), admission, log);
         Ok(Response::new(Box::pin(results::encode(schema, watched))))
+    }
+
+    /// Starts the query of a ticket once it is admitted: the plan made for its FlightInfo if
+    /// the server still keeps it, else a new one.
+    async fn start_ticket(
+        &self,
+        ticket: &QueryTicket,
+        statement: &Statement,
+        request: &Request<Ticket>,
+    ) -> Result<(Admission, SendableRecordBatchStream)> {
+        let admission = self.limits.admit().await?;
+        // Claimed only now: a query waiting for its turn can still be cancelled.
+        let frame = match self.pending.claim(&ticket.query_id) {
+            Claim::Planned(frame) => frame,
+            Claim::Cancelled => return Err(ServerError::Cancelled),
+            Claim::Unknown => {
+                let parameters = match &ticket.prepared {
+                    Some(handle) => {
+                        let prepared = self.prepared.get(handle, &user_of(request))?;
+                        match &prepared.parameters {
+                            Some(batch) => parameter_rows(batch)?.into_iter().next(),
+                            None => None,
+                        }
+                    }
+                    None => None,
+                };
+                let engine = self.sessions.engine_in(request, &ticket.scope());
+                execution::plan(&engine, statement, parameters).await?
+            }
+        };
+        Ok((admission, self.engine.execute_plan(frame).await?))
     }
 
     pub(super) async fn statement_update(
@@ -176,10 +209,10 @@ impl SqlService {
         request: Request<PeekableFlightDataStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
-        let scope = self.sessions.scope(&request);
+        let engine = self.sessions.view(&request).engine;
         let statement = Statement::parse(&command.query)?;
         let batches = self
-            .run_command(&statement, &scope, Vec::new(), &user, &random_id(16))
+            .run_command(&statement, &engine, Vec::new(), &user, &random_id(16))
             .await?;
         Ok(execution::affected_rows(&batches))
     }
@@ -192,6 +225,7 @@ impl SqlService {
         let user = user_of(&request);
         let handle = command.prepared_statement_handle.to_vec();
         let prepared = self.prepared.get(&handle, &user)?;
+        let engine = self.sessions.engine_in(&request, &prepared.scope);
         // JDBC sends the parameters with the update itself; others bind them first.
         let sent = read_batches(request.into_inner()).await?;
         let rows = match (sent, &prepared.parameters) {
@@ -200,13 +234,7 @@ impl SqlService {
             (None, None) => Vec::new(),
         };
         let batches = self
-            .run_command(
-                &prepared.statement,
-                &prepared.scope,
-                rows,
-                &user,
-                &random_id(16),
-            )
+            .run_command(&prepared.statement, &engine, rows, &user, &random_id(16))
             .await?;
         Ok(execution::affected_rows(&batches))
     }
@@ -232,12 +260,11 @@ impl SqlService {
         request: Request<Action>,
     ) -> Result<ActionCreatePreparedStatementResult> {
         let user = user_of(&request);
-        let scope = self.sessions.scope(&request);
+        let view = self.sessions.view(&request);
         let statement = Statement::parse(&query.query)?;
         // A command's dataset schema is empty: the JDBC driver takes that to mean an update.
         let (dataset_schema, parameter_schema) = if statement.is_query() {
-            let engine = engine_in(&self.engine, &scope);
-            let frame = execution::plan(&engine, &statement, None).await?;
+            let frame = execution::plan(&view.engine, &statement, None).await?;
             let parameters = execution::parameter_schema(&frame)?;
             (flight_schema(frame.schema().as_arrow()), parameters)
         } else {
@@ -250,7 +277,7 @@ impl SqlService {
         };
         let handle = self.prepared.insert(PreparedStatement {
             statement,
-            scope,
+            scope: view.scope,
             owner: user,
             dataset_schema,
             parameters: None,
@@ -266,14 +293,14 @@ impl SqlService {
     pub(super) async fn run_command(
         &self,
         statement: &Statement,
-        scope: &Scope,
+        engine: &Engine,
         parameter_rows: Vec<Vec<ScalarValue>>,
         user: &User,
         query_id: &str,
     ) -> Result<Vec<RecordBatch>> {
         let mut log = QueryLog::new(query_id, user, &statement.sql);
         let outcome = self
-            .run_command_logged(statement, scope, parameter_rows, &mut log)
+            .run_command_logged(statement, engine, parameter_rows, &mut log)
             .await;
         log.end(outcome.as_ref().map(|_| ()));
         outcome
@@ -282,13 +309,12 @@ impl SqlService {
     async fn run_command_logged(
         &self,
         statement: &Statement,
-        scope: &Scope,
+        engine: &Engine,
         parameter_rows: Vec<Vec<ScalarValue>>,
         log: &mut QueryLog,
     ) -> Result<Vec<RecordBatch>> {
         let _admission = self.limits.admit().await?;
-        let engine = engine_in(&self.engine, scope);
-        let run = execution::run_to_end(&engine, statement, parameter_rows);
+        let run = execution::run_to_end(engine, statement, parameter_rows);
         let batches = match self.limits.timeout() {
             Some(limit) => tokio::time::timeout(limit, run)
                 .await

@@ -5,7 +5,9 @@ use std::time::Duration;
 
 use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::sql::client::FlightSqlServiceClient;
-use arrow_flight::{Action, CancelFlightInfoRequest, FlightInfo};
+use arrow_flight::{
+    Action, CancelFlightInfoRequest, CancelFlightInfoResult, CancelStatus, FlightInfo,
+};
 use futures::StreamExt;
 use lakeshore_tests::canonical_rows;
 use prost::Message;
@@ -47,20 +49,53 @@ async fn still_serves(server: &TestServer) {
     assert_eq!(canonical_rows(&rows).len(), 1);
 }
 
+/// Sends CancelFlightInfo for `info`; the status the server answers.
+async fn cancel(client: &mut FlightSqlServiceClient<Channel>, info: &FlightInfo) -> CancelStatus {
+    let request = CancelFlightInfoRequest {
+        info: Some(info.clone()),
+    };
+    let action = Action::new("CancelFlightInfo", request.encode_to_vec());
+    let replies: Vec<_> = client.do_action(action).await.unwrap().collect().await;
+    assert_eq!(replies.len(), 1);
+    let reply = replies[0].as_ref().unwrap();
+    CancelFlightInfoResult::decode(reply.body.as_ref())
+        .unwrap()
+        .status()
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn cancel_flight_info_stops_a_running_query() {
     let lake = test_lake();
     let server = TestServer::start(lake.path(), &[]);
     let mut client = server.client().await;
     let (info, stream) = start_endless(&mut client).await;
-    let request = CancelFlightInfoRequest { info: Some(info) };
-    let action = Action::new("CancelFlightInfo", request.encode_to_vec());
-    let replies: Vec<_> = client.do_action(action).await.unwrap().collect().await;
-    assert_eq!(replies.len(), 1);
+    assert_eq!(cancel(&mut client, &info).await, CancelStatus::Cancelled);
     let ended = drain(stream).await.expect("the stream ends with an error");
     assert_eq!(ended.code(), Code::Cancelled, "{ended:?}");
     let line = server.wait_for_log(&[ENDLESS, "outcome=\"Cancelled"]);
     assert!(!line.contains("rows=2000000000"), "{line}");
+    still_serves(&server).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_query_cancelled_before_its_do_get_ends_cancelled_there() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &[]);
+    let mut client = server.client().await;
+    let info = client.execute(ENDLESS.into(), None).await.unwrap();
+    assert_eq!(cancel(&mut client, &info).await, CancelStatus::Cancelled);
+    let ticket = info.endpoint[0].ticket.clone().unwrap();
+    let ended = match client.do_get(ticket).await {
+        Ok(stream) => drain(stream).await.expect("the stream ends with an error"),
+        Err(error) => status(error),
+    };
+    assert_eq!(ended.code(), Code::Cancelled, "{ended:?}");
+    server.wait_for_log(&[ENDLESS, "rows=0", "outcome=\"Cancelled"]);
+    // It ended: there is nothing left to cancel.
+    assert_eq!(
+        cancel(&mut client, &info).await,
+        CancelStatus::NotCancellable
+    );
     still_serves(&server).await;
 }
 

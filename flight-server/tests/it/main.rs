@@ -7,4 +7,5 @@ mod limits;
 mod metadata;
 mod python;
 mod queries;
+mod sessions;
 mod tls;

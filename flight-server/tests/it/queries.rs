@@ -81,6 +81,20 @@ async fn prepared_statements_bind_parameters_in_both_placeholder_styles() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_ticket_fetched_again_is_planned_again_and_gives_the_same_rows() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &[]);
+    let mut client = server.client().await;
+    let sql = "SELECT currency, count(*) AS n FROM silver.sales_store_orders GROUP BY currency";
+    let info = client.execute(sql.into(), None).await.unwrap();
+    // The first DoGet runs the plan made for the FlightInfo, the second plans anew.
+    let first = fetch(&mut client, &info).await.unwrap();
+    let second = fetch(&mut client, &info).await.unwrap();
+    assert!(!first.is_empty());
+    assert_eq!(canonical_rows(&first), canonical_rows(&second));
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn updates_run_ddl_and_dml_and_return_the_row_count() {
     let lake = test_lake();
     let server = TestServer::start(lake.path(), &[]);

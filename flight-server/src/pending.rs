@@ -1,0 +1,123 @@
+//! Queries between their FlightInfo and their DoGet. The plan made to answer the FlightInfo is
+//! kept a short while, so DoGet runs it instead of planning the query again; and a query
+//! cancelled before its DoGet starts is remembered, so its DoGet ends CANCELLED.
+//!
+//! Both are bounded: a client may ask for FlightInfos it never fetches.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+
+use datafusion::dataframe::DataFrame;
+
+/// At most this many queries are remembered; beyond it the oldest are forgotten (their DoGet
+/// then plans again, and a cancellation of theirs is no longer possible).
+const MAX_PENDING: usize = 1024;
+
+/// At most this many plans are kept (a plan holds the snapshots of the tables it reads).
+const MAX_PLANS: usize = 64;
+
+/// A plan older than this is dropped: its DoGet plans again and reads the tables as they are.
+const PLAN_LIFETIME: Duration = Duration::from_secs(60);
+
+/// What DoGet finds for a query.
+pub enum Claim {
+    /// Its plan, ready to run.
+    Planned(DataFrame),
+    /// It was cancelled before it started.
+    Cancelled,
+    /// Nothing (forgotten, or its plan dropped): plan it again.
+    Unknown,
+}
+
+enum Pending {
+    /// Boxed: a plan is large, and most entries soon hold none.
+    Planned {
+        plan: Box<DataFrame>,
+        made: Instant,
+    },
+    /// Its plan was dropped; it may still be cancelled.
+    Waiting,
+    Cancelled,
+}
+
+#[derive(Default)]
+pub struct PendingQueries {
+    queries: Mutex<Queries>,
+}
+
+/// The pending queries by id, and their ids oldest first.
+#[derive(Default)]
+struct Queries {
+    by_id: HashMap<String, Pending>,
+    order: VecDeque<String>,
+}
+
+impl PendingQueries {
+    /// Remembers `query_id`, whose DoGet may run `plan`.
+    pub fn insert(&self, query_id: &str, plan: DataFrame) {
+        let mut queries = self.lock();
+        let now = Instant::now();
+        queries.by_id.insert(
+            query_id.to_string(),
+            Pending::Planned {
+                plan: Box::new(plan),
+                made: now,
+            },
+        );
+        queries.order.push_back(query_id.to_string());
+        queries.bound(now);
+    }
+
+    /// Takes what is known of `query_id`, as its DoGet starts.
+    pub fn claim(&self, query_id: &str) -> Claim {
+        let mut queries = self.lock();
+        let claim = match queries.by_id.remove(query_id) {
+            Some(Pending::Planned { plan, made }) if made.elapsed() < PLAN_LIFETIME => {
+                Claim::Planned(*plan)
+            }
+            Some(Pending::Cancelled) => Claim::Cancelled,
+            Some(_) | None => Claim::Unknown,
+        };
+        queries.order.retain(|id| id != query_id);
+        claim
+    }
+
+    /// Cancels `query_id` if its DoGet has not started; false when it is not waiting.
+    pub fn cancel(&self, query_id: &str) -> bool {
+        match self.lock().by_id.get_mut(query_id) {
+            Some(pending) => {
+                *pending = Pending::Cancelled;
+                true
+            }
+            None => false,
+        }
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, Queries> {
+        self.queries.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+impl Queries {
+    /// Forgets the oldest queries past [`MAX_PENDING`], and drops plans past their lifetime or
+    /// beyond the newest [`MAX_PLANS`].
+    fn bound(&mut self, now: Instant) {
+        while self.order.len() > MAX_PENDING {
+            if let Some(oldest) = self.order.pop_front() {
+                self.by_id.remove(&oldest);
+            }
+        }
+        let mut plans = 0;
+        for id in self.order.iter().rev() {
+            if let Some(pending) = self.by_id.get_mut(id)
+                && let Pending::Planned { made, .. } = pending
+            {
+                plans += 1;
+                if plans > MAX_PLANS || now.duration_since(*made) >= PLAN_LIFETIME {
+                    *pending = Pending::Waiting;
+                }
+            }
+        }
+    }
+}
