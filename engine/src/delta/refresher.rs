@@ -2,6 +2,7 @@
 
 use std::collections::HashMap;
 use std::sync::Arc;
+use std::time::Instant;
 
 use datafusion::catalog::TableProvider;
 use deltalake::logstore::LogStore as _;
@@ -29,6 +30,10 @@ struct HeldTable {
     table: DeltaTable,
     /// `None` when the table keeps only a checkpoint of that version.
     commit: Option<CommitStamp>,
+    /// The scan of this version, built once and shared by every query that reads it.
+    scan: Arc<dyn TableProvider>,
+    /// When the last look at the log for newer commits began.
+    checked_at: Instant,
 }
 
 /// What identifies a commit file: Delta commits are never rewritten, so another stamp for the
@@ -91,9 +96,19 @@ impl TableRefresher {
         &self.folder
     }
 
-    /// A scan of the latest committed version of the table.
+    /// A scan of the latest committed version of the table: of every commit made before this
+    /// call began.
     pub(crate) async fn latest(&self) -> Result<Arc<dyn TableProvider>> {
+        let asked_at = Instant::now();
         let mut slot = self.table.lock().await;
+        // Queries that waited while another one looked at the log need not look again: that
+        // look began after they asked, so it saw every commit they must see.
+        if let Some(held) = slot.as_ref()
+            && held.checked_at >= asked_at
+        {
+            return Ok(held.scan.clone());
+        }
+        let checked_at = Instant::now();
         let replaced = match slot.as_ref() {
             Some(held) => self.log_state(held).await? == LogState::Replaced,
             None => false,
@@ -109,22 +124,28 @@ impl TableRefresher {
                 if held.table.version() != before {
                     tracing::debug!(table = %self.name, ?before, now = ?held.table.version(), "newer commits read");
                     held.commit = self.stamp(&held.table).await?;
+                    held.scan = self.scan_of(&held.table).await?;
                 }
+                held.checked_at = checked_at;
             }
             _ => {
                 if replaced {
                     tracing::debug!(table = %self.name, "table replaced; reading it anew");
                 }
-                *slot = Some(self.load().await?);
+                *slot = Some(self.load(checked_at).await?);
             }
         }
         let held = slot.as_ref().ok_or_else(|| self.gone())?;
+        Ok(held.scan.clone())
+    }
+
+    async fn scan_of(&self, table: &DeltaTable) -> Result<Arc<dyn TableProvider>> {
         Ok(Arc::new(
-            DeltaTableProvider::try_new(&self.name, &held.table).await?,
+            DeltaTableProvider::try_new(&self.name, table).await?,
         ))
     }
 
-    async fn load(&self) -> Result<HeldTable> {
+    async fn load(&self, checked_at: Instant) -> Result<HeldTable> {
         let failed = |e: DeltaTableError| EngineError::table(&self.name, &e);
         let store = DeltaTableBuilder::from_url(self.url.clone())
             .map_err(failed)?
@@ -141,7 +162,13 @@ impl TableRefresher {
             .await
             .map_err(failed)?;
         let commit = self.stamp(&table).await?;
-        Ok(HeldTable { table, commit })
+        let scan = self.scan_of(&table).await?;
+        Ok(HeldTable {
+            table,
+            commit,
+            scan,
+            checked_at,
+        })
     }
 
     /// The stamp of the commit file of the version `table` holds, if there is one.
