@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # The one test command: sets up the Python packages the tests use as independent
-# clients (a Delta writer), then runs every Rust test in the workspace.
+# clients (a Delta writer) and the object-store emulators (moto, a GCS emulator, Azurite),
+# then runs every Rust test in the workspace.
 set -euo pipefail
 
 repo_root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -20,6 +21,18 @@ if ! cmp -s "$requirements" "$installed_stamp"; then
     echo "test.sh: installing $requirements into $venv" >&2
     "$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$requirements"
     cp "$requirements" "$installed_stamp"
+fi
+
+# Azurite (npm) for the az:// and abfss:// tests, installed from the committed lockfile into
+# .emulators/ (gitignored); the same stamp trick as above keeps reruns quick.
+emulators="$repo_root/.emulators"
+emulators_stamp="$emulators/.lakeshore-package-lock.json"
+if ! cmp -s tests/emulators/package-lock.json "$emulators_stamp"; then
+    echo "test.sh: installing tests/emulators/package.json into $emulators" >&2
+    mkdir -p "$emulators"
+    cp tests/emulators/package.json tests/emulators/package-lock.json "$emulators/"
+    (cd "$emulators" && npm ci --no-audit --no-fund --loglevel=error)
+    cp tests/emulators/package-lock.json "$emulators_stamp"
 fi
 
 export LAKESHORE_PYTHON="$venv/bin/python"

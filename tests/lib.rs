@@ -1,6 +1,7 @@
 //! The shared harness of Lakeshore's integration tests: where the reference tables are, how to
 //! write test tables with an independent Delta writer, and how to compare query results.
 
+use std::collections::HashMap;
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -13,8 +14,10 @@ use futures::TryStreamExt;
 use lakeshore_engine::{Engine, EngineConfig, EngineError};
 
 mod compare;
+pub mod emulators;
 
 pub use compare::assert_same_rows;
+pub use emulators::{Emulator, StoreKind};
 
 /// The workspace root (the clone of the repository).
 pub fn workspace_root() -> PathBuf {
@@ -75,6 +78,47 @@ fn run_delta_writer(args: &[&OsStr]) {
 /// Writes the small test lake (bronze, silver, gold and a root-level table) into `dir`.
 pub fn write_lake(dir: &Path) {
     delta_writer("lake", dir, None);
+}
+
+/// `delta_writer.py SUBCOMMAND URI [COUNT] --storage-options JSON`: [`delta_writer`] for a
+/// table or lake in an object store (an [`Emulator`]'s `uri(...)` and `storage_options()`).
+pub fn delta_writer_at(
+    subcommand: &str,
+    uri: &str,
+    storage_options: &HashMap<String, String>,
+    count: Option<usize>,
+) {
+    let count = count.map(|count| count.to_string());
+    let mut args = vec![subcommand, uri];
+    args.extend(count.as_deref());
+    run_delta_writer_at(&args, storage_options);
+}
+
+/// [`write_lake`] at an object-store URI.
+pub fn write_lake_at(uri: &str, storage_options: &HashMap<String, String>) {
+    delta_writer_at("lake", uri, storage_options, None);
+}
+
+/// [`read_as_written`] for a table at an object-store URI: its rows as the `deltalake` Python
+/// package reads them there.
+pub async fn read_as_written_at(
+    uri: &str,
+    storage_options: &HashMap<String, String>,
+) -> (SchemaRef, Vec<RecordBatch>) {
+    let out = tempfile::Builder::new()
+        .suffix(".parquet")
+        .tempfile()
+        .expect("a temporary file for the exported rows");
+    let out_path = out.path().to_str().expect("temporary paths are UTF-8");
+    run_delta_writer_at(&["export", uri, out_path], storage_options);
+    read_parquet(out.path()).await
+}
+
+fn run_delta_writer_at(args: &[&str], storage_options: &HashMap<String, String>) {
+    let options = serde_json::to_string(storage_options).expect("a map of strings is JSON");
+    let mut args: Vec<&OsStr> = args.iter().map(OsStr::new).collect();
+    args.extend([OsStr::new("--storage-options"), OsStr::new(&options)]);
+    run_delta_writer(&args);
 }
 
 /// Every row of the parquet file or folder at `path`, with its schema.

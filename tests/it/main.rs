@@ -11,6 +11,7 @@ mod golden;
 mod history;
 mod lake_catalog;
 mod memory;
+mod object_stores;
 mod read_only;
 mod time_travel;
 mod views;
