@@ -1,5 +1,7 @@
-use std::collections::HashMap;
 use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::store::StorageOptions;
 
 /// How to open a lake and how much of the machine a query may use.
 #[derive(Debug, Clone)]
@@ -9,8 +11,12 @@ pub struct EngineConfig {
     pub lake: Option<String>,
     /// The name of the catalog the lake becomes.
     pub catalog_name: String,
-    /// Options for the object store (credentials, endpoints), passed to delta-rs as they are.
-    pub storage_options: HashMap<String, String>,
+    /// Options for the object stores (credentials, endpoints, timeouts), for every location and
+    /// by URI prefix; passed to delta-rs' store crates as they are.
+    pub storage: StorageOptions,
+    /// How old a look at a table's log a query may reuse, unless a session sets
+    /// `lakeshore.max_staleness`; zero (always fresh) by default.
+    pub max_staleness: Duration,
     /// Memory a query may hold, in bytes; operators that can spill go to disk past it.
     /// `None` means no limit.
     pub memory_limit: Option<usize>,
@@ -31,7 +37,8 @@ impl Default for EngineConfig {
         Self {
             lake: None,
             catalog_name: "lake".to_string(),
-            storage_options: HashMap::new(),
+            storage: StorageOptions::default(),
+            max_staleness: Duration::ZERO,
             memory_limit: None,
             spill_dir: None,
             target_partitions: std::thread::available_parallelism().map_or(1, |n| n.get()),

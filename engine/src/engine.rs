@@ -16,9 +16,12 @@ use futures::TryStreamExt;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::{plan_change, refuse_writes, statement_writes};
 use crate::config::EngineConfig;
+use crate::delta::within_statement;
 use crate::delta::{DeltaReads, DeltaScanFunction, parse_statement, tables_read_by};
 use crate::error::{EngineError, Result};
 use crate::preparation::{Preparation, PreparedStatement};
+use crate::settings::{LakeshoreSettings, Staleness};
+use crate::store::{LakeObjectStoreRegistry, ObjectStores, RequestWatch};
 use crate::write::IngestMode;
 
 /// A lake opened for SQL. Cheap to share behind an `Arc`; every method takes `&self`.
@@ -27,6 +30,9 @@ pub struct Engine {
     catalog: Option<Arc<LakeCatalog>>,
     /// Loads what a statement reads by path, at an old version, or from a table's log.
     preparation: Arc<Preparation>,
+    /// The object stores of the lake and of every table read by path, with their request
+    /// counts.
+    stores: Arc<ObjectStores>,
     /// Refuse every statement that writes.
     read_only: bool,
 }
@@ -40,7 +46,9 @@ impl Engine {
                 "target partitions and batch size must be at least 1".to_string(),
             ));
         }
-        let mut runtime = RuntimeEnvBuilder::new();
+        let stores = Arc::new(ObjectStores::new(config.storage.clone()));
+        let mut runtime = RuntimeEnvBuilder::new()
+            .with_object_store_registry(Arc::new(LakeObjectStoreRegistry::new(stores.clone())));
         if let Some(limit) = config.memory_limit {
             runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
         }
@@ -55,7 +63,10 @@ impl Engine {
         let mut session = SessionConfig::new()
             .with_information_schema(true)
             .with_target_partitions(config.target_partitions)
-            .with_batch_size(config.batch_size);
+            .with_batch_size(config.batch_size)
+            .with_option_extension(LakeshoreSettings {
+                max_staleness: Staleness(config.max_staleness),
+            });
         if config.lake.is_some() {
             session = session.with_default_catalog_and_schema(&config.catalog_name, DEFAULT_SCHEMA);
         }
@@ -69,7 +80,7 @@ impl Engine {
         }
         let ctx = SessionContext::new_with_config_rt(session, runtime);
 
-        let delta_scan = Arc::new(DeltaScanFunction::new(config.storage_options.clone()));
+        let delta_scan = Arc::new(DeltaScanFunction::new(stores.clone()));
         ctx.register_udtf("delta_scan", delta_scan.clone());
         crate::functions::register_tsql_functions(&ctx);
         let delta_reads = Arc::new(DeltaReads::new(delta_scan.clone()));
@@ -84,13 +95,8 @@ impl Engine {
                     preparation: preparation.clone(),
                 };
                 let catalog = Arc::new(
-                    LakeCatalog::open(
-                        &config.catalog_name,
-                        lake,
-                        config.storage_options.clone(),
-                        definitions,
-                    )
-                    .await?,
+                    LakeCatalog::open(&config.catalog_name, lake, stores.clone(), definitions)
+                        .await?,
                 );
                 ctx.register_catalog(&config.catalog_name, catalog.clone());
                 Some(catalog)
@@ -101,6 +107,7 @@ impl Engine {
             ctx,
             catalog,
             preparation,
+            stores,
             read_only: config.read_only,
         })
     }
@@ -122,6 +129,7 @@ impl Engine {
             ctx: SessionContext::new_with_state(state),
             catalog: self.catalog.clone(),
             preparation: self.preparation.clone(),
+            stores: self.stores.clone(),
             read_only: self.read_only,
         }
     }
@@ -153,8 +161,29 @@ impl Engine {
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, named)))
     }
 
-    /// Plans one SQL statement: the tables it reads are brought up to date first.
+    /// A watch on the requests made of the object stores from now on, by every session of the
+    /// engine: a statement's cost in requests, where it runs alone.
+    pub fn watch_requests(&self) -> RequestWatch {
+        self.stores.watch()
+    }
+
+    /// Plans one SQL statement: the tables it reads are brought up to date first, as of a look
+    /// at their logs no older than `lakeshore.max_staleness`.
     pub async fn plan(&self, sql: &str) -> Result<DataFrame> {
+        let max_staleness = self
+            .ctx
+            .state()
+            .config()
+            .options()
+            .extensions
+            .get::<LakeshoreSettings>()
+            .map_or(std::time::Duration::ZERO, |settings| {
+                settings.max_staleness.0
+            });
+        within_statement(max_staleness, self.plan_fresh(sql)).await
+    }
+
+    async fn plan_fresh(&self, sql: &str) -> Result<DataFrame> {
         let PreparedStatement {
             statement,
             partition_columns,

@@ -1,19 +1,22 @@
 use datafusion::error::DataFusionError;
 use deltalake::DeltaTableError;
 
-/// Everything that can go wrong in the engine, each naming what failed.
+use crate::store::secrets::redact;
+
+/// Everything that can go wrong in the engine, each naming what failed. Messages that may quote
+/// a store's answer are redacted: no credential the engine was given ever shows.
 #[derive(Debug, thiserror::Error)]
 pub enum EngineError {
     /// The lake or table location is not a path or URI we can read.
-    #[error("invalid location '{location}': {reason}")]
+    #[error("invalid location '{location}': {}", redact(reason))]
     InvalidLocation { location: String, reason: String },
 
     /// Listing the lake's folders failed.
-    #[error("cannot list the lake at {location}: {reason}")]
+    #[error("cannot list the lake at {location}: {}", redact(reason))]
     Lake { location: String, reason: String },
 
     /// A Delta table could not be opened or refreshed.
-    #[error("table {table}: {reason}")]
+    #[error("table {table}: {}", redact(reason))]
     Table { table: String, reason: String },
 
     /// The configuration cannot be used.
@@ -26,11 +29,11 @@ pub enum EngineError {
 
     /// The stored definitions of views and external tables (under `_lakeshore/`) could not be
     /// read or changed.
-    #[error("catalog definitions at {location}: {reason}")]
+    #[error("catalog definitions at {location}: {}", redact(reason))]
     Definitions { location: String, reason: String },
 
     /// Planning or running a statement failed.
-    #[error("{}", describe_datafusion(.0))]
+    #[error("{}", redact(&describe_datafusion(.0)))]
     // Not `#[from]`: that would also make it the `source()`, and error reporters that walk the
     // chain would print DataFusion's message again after ours, which already holds it.
     Query(DataFusionError),

@@ -14,11 +14,15 @@ mod error;
 mod functions;
 mod location;
 mod preparation;
+mod settings;
 mod statements;
+mod store;
 mod write;
 
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
+pub use settings::Staleness;
 pub use statements::split_statements;
+pub use store::{RequestCounts, RequestWatch, StorageOptions};
 pub use write::IngestMode;

@@ -6,8 +6,11 @@ use url::Url;
 
 use crate::error::{EngineError, Result};
 
-/// The URL schemes whose object stores are built in.
-const SUPPORTED_SCHEMES: &[&str] = &["file"];
+/// The URL schemes whose object stores are built in: local disk, S3 (and S3-compatible
+/// stores), ADLS Gen2 and Azure Blob, and Google Cloud Storage.
+const SUPPORTED_SCHEMES: &[&str] = &[
+    "file", "s3", "s3a", "az", "azure", "abfs", "abfss", "adl", "gs",
+];
 
 /// The URL of a folder (a lake root or a table root), always ending in `/` so that joining a
 /// child name keeps the folder. Local paths must exist; object-store URIs are taken as they are.
@@ -25,10 +28,15 @@ pub(crate) fn folder_url(location: &str) -> Result<Url> {
         let url = Url::parse(trimmed).map_err(|e| invalid(e.to_string()))?;
         if !SUPPORTED_SCHEMES.contains(&url.scheme()) {
             return Err(invalid(format!(
-                "{}:// locations cannot be read yet; Lakeshore reads local folders (object \
-                 stores are coming)",
+                "{}:// is not a store Lakeshore reads; use a local path, file://, s3://, \
+                 s3a://, az://, abfs://, abfss://, adl:// or gs://",
                 url.scheme()
             )));
+        }
+        if url.host_str().is_none_or(str::is_empty) && url.scheme() != "file" {
+            return Err(invalid(
+                "the URI names no bucket or container, as in s3://bucket/lake".to_string(),
+            ));
         }
         url
     } else {
@@ -47,10 +55,12 @@ pub(crate) fn folder_url(location: &str) -> Result<Url> {
     Ok(url)
 }
 
-/// A URL for messages: what the user typed, without credentials a URI might carry.
+/// A URL for messages: what the user typed, without credentials a URI might carry (a password,
+/// or a query such as a SAS token).
 pub(crate) fn display_url(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_password(None);
+    shown.set_query(None);
     if url.scheme() == "file" {
         return url.path().trim_end_matches('/').to_string();
     }
@@ -85,13 +95,35 @@ mod tests {
     }
 
     #[test]
-    fn object_store_uris_are_refused_clearly_and_without_credentials() {
-        let err = folder_url("s3://user:secret@bucket/lake")
+    fn object_store_uris_are_folders() {
+        for uri in [
+            "s3://bucket/lake",
+            "s3a://bucket/lake/",
+            "az://container/lake",
+            "abfss://container@account.dfs.core.windows.net/lake",
+            "gs://bucket",
+        ] {
+            let url = folder_url(uri).unwrap();
+            assert!(url.path().ends_with('/'), "{url}");
+        }
+    }
+
+    #[test]
+    fn unknown_schemes_are_refused_clearly_and_without_credentials() {
+        let err = folder_url("ftp://user:secret@host/lake?sig=token")
             .unwrap_err()
             .to_string();
-        assert!(err.contains("s3:// locations cannot be read yet"), "{err}");
+        assert!(
+            err.contains("ftp:// is not a store Lakeshore reads"),
+            "{err}"
+        );
         assert!(!err.contains("secret"), "{err}");
-        let url = Url::parse("s3://user:secret@bucket/lake/").unwrap();
-        assert!(!display_url(&url).contains("secret"));
+        let url = Url::parse("az://user:secret@container/lake/?sv=1&sig=token").unwrap();
+        let shown = display_url(&url);
+        assert!(
+            !shown.contains("secret") && !shown.contains("token"),
+            "{shown}"
+        );
+        assert!(folder_url("s3:///lake").is_err());
     }
 }

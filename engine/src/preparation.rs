@@ -49,10 +49,14 @@ impl Preparation {
         let references = StatementReferences::of(&statement);
         if let Some(catalog) = catalog {
             // Views and external tables other processes defined or dropped since.
-            catalog.objects().refresh().await?;
+            if references.lists_tables || !catalog.names_only_lake_tables(&ctx.state(), &statement)
+            {
+                catalog.objects().refresh_if_stale().await?;
+            }
             if references.lists_tables {
                 catalog.refresh().await?;
             }
+            catalog.refresh_tables_of(&ctx.state(), &statement).await;
         }
         self.delta_scan.load(&references.delta_scans).await?;
         self.delta_reads.load(ctx, catalog, &references).await?;

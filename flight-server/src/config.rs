@@ -5,6 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
+use lakeshore_engine::Staleness;
 
 /// `lakeshore-server`: Arrow Flight SQL over a lake of Delta tables.
 #[derive(Debug, Parser)]
@@ -43,6 +44,18 @@ pub struct ServeArgs {
     /// Accept only clients with a certificate signed by this CA (PEM): mutual TLS.
     #[arg(long, requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
+    /// An object-store option, KEY=VALUE, for every location (credentials, endpoints,
+    /// timeouts); may be repeated. What is not given comes from each cloud's own chain.
+    #[arg(long = "storage-option", value_name = "KEY=VALUE")]
+    pub storage_options: Vec<String>,
+    /// A TOML file of object-store options by URI prefix: [storage."s3://bucket/lake"]
+    /// sections of KEY = "VALUE" lines.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+    /// How old a look at a table's log a query may reuse (e.g. 5s): dashboards' repeated
+    /// queries then cost no request to the store. 0, the default, checks every query.
+    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = Staleness::parse)]
+    pub max_staleness: Staleness,
     /// Refuse DDL, DML and ingest.
     #[arg(long)]
     pub read_only: bool,

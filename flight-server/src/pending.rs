@@ -9,6 +9,7 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use datafusion::dataframe::DataFrame;
+use lakeshore_engine::RequestWatch;
 
 /// At most this many queries are remembered; beyond it the oldest are forgotten (their DoGet
 /// then plans again, and a cancellation of theirs is no longer possible).
@@ -22,8 +23,8 @@ const PLAN_LIFETIME: Duration = Duration::from_secs(60);
 
 /// What DoGet finds for a query.
 pub enum Claim {
-    /// Its plan, ready to run.
-    Planned(DataFrame),
+    /// Its plan, ready to run, and the store requests counted since planning began.
+    Planned(DataFrame, RequestWatch),
     /// It was cancelled before it started.
     Cancelled,
     /// Nothing (forgotten, or its plan dropped): plan it again.
@@ -35,6 +36,7 @@ enum Pending {
     Planned {
         plan: Box<DataFrame>,
         made: Instant,
+        requests: RequestWatch,
     },
     /// Its plan was dropped; it may still be cancelled.
     Waiting,
@@ -54,8 +56,8 @@ struct Queries {
 }
 
 impl PendingQueries {
-    /// Remembers `query_id`, whose DoGet may run `plan`.
-    pub fn insert(&self, query_id: &str, plan: DataFrame) {
+    /// Remembers `query_id`, whose DoGet may run `plan`; `requests` began with its planning.
+    pub fn insert(&self, query_id: &str, plan: DataFrame, requests: RequestWatch) {
         let mut queries = self.lock();
         let now = Instant::now();
         queries.by_id.insert(
@@ -63,6 +65,7 @@ impl PendingQueries {
             Pending::Planned {
                 plan: Box::new(plan),
                 made: now,
+                requests,
             },
         );
         queries.order.push_back(query_id.to_string());
@@ -73,9 +76,11 @@ impl PendingQueries {
     pub fn claim(&self, query_id: &str) -> Claim {
         let mut queries = self.lock();
         let claim = match queries.by_id.remove(query_id) {
-            Some(Pending::Planned { plan, made }) if made.elapsed() < PLAN_LIFETIME => {
-                Claim::Planned(*plan)
-            }
+            Some(Pending::Planned {
+                plan,
+                made,
+                requests,
+            }) if made.elapsed() < PLAN_LIFETIME => Claim::Planned(*plan, requests),
             Some(Pending::Cancelled) => Claim::Cancelled,
             Some(_) | None => Claim::Unknown,
         };

@@ -8,6 +8,7 @@ use std::time::Instant;
 use arrow::array::RecordBatch;
 use datafusion::execution::SendableRecordBatchStream;
 use futures::{Stream, StreamExt};
+use lakeshore_engine::RequestWatch;
 
 use crate::auth::User;
 use crate::error::ServerError;
@@ -21,6 +22,8 @@ pub struct QueryLog {
     started: Instant,
     rows: usize,
     bytes: usize,
+    /// The object-store requests since the query's planning began.
+    requests: Option<RequestWatch>,
     outcome: Option<String>,
 }
 
@@ -33,8 +36,14 @@ impl QueryLog {
             started: Instant::now(),
             rows: 0,
             bytes: 0,
+            requests: None,
             outcome: None,
         }
+    }
+
+    /// Counts the store requests `requests` sees, to the end of the query.
+    pub fn watch(&mut self, requests: RequestWatch) {
+        self.requests = Some(requests);
     }
 
     pub fn add(&mut self, batch: &RecordBatch) {
@@ -60,12 +69,17 @@ impl QueryLog {
 impl Drop for QueryLog {
     fn drop(&mut self) {
         let outcome = self.outcome.as_deref().unwrap_or("client went away");
+        let requests = self
+            .requests
+            .as_ref()
+            .map_or_else(|| "none".to_string(), |watch| watch.elapsed().to_string());
         tracing::info!(
             query_id = %self.query_id,
             user = %self.user.0,
             statement = %self.statement,
             rows = self.rows,
             bytes = self.bytes,
+            requests,
             duration_ms = self.started.elapsed().as_millis() as u64,
             outcome,
             "query"

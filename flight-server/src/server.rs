@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
-use lakeshore_engine::{Engine, EngineConfig};
+use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
 use tokio::net::TcpListener;
 use tokio_stream::wrappers::TcpListenerStream;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
@@ -49,6 +49,9 @@ impl FlightServer {
             ServerError::Config("no lake: give --lake URI (or set LAKESHORE_LAKE)".to_string())
         })?;
         let mut config = EngineConfig::for_lake(lake);
+        config.storage =
+            StorageOptions::from_command_line(&args.storage_options, args.config.as_deref())?;
+        config.max_staleness = args.max_staleness.0;
         config.memory_limit = args
             .memory_limit_mb
             .map(|mb| mb.saturating_mul(1024 * 1024));

@@ -29,6 +29,18 @@ pub struct Args {
     #[arg(long, value_name = "URI", env = "LAKESHORE_LAKE")]
     lake: Option<String>,
 
+    /// An object-store option, KEY=VALUE, for every location: credentials, endpoints,
+    /// timeouts (aws_region, azure_storage_account_key, google_service_account, allow_http,
+    /// timeout ...); may be repeated. What is not given comes from each cloud's own chain
+    /// (environment, profile, workload identity, metadata service).
+    #[arg(long = "storage-option", value_name = "KEY=VALUE")]
+    pub storage_options: Vec<String>,
+
+    /// A TOML file of object-store options by URI prefix, one section each:
+    /// [storage."s3://bucket/lake"] with KEY = "VALUE" lines.
+    #[arg(long, value_name = "FILE")]
+    pub config: Option<PathBuf>,
+
     /// SQL to run; may be repeated.
     #[arg(short = 'c', long = "command", value_name = "SQL")]
     commands: Vec<String>,

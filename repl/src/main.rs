@@ -17,7 +17,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
-use lakeshore_engine::{Engine, EngineConfig};
+use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
 use tokio::runtime::Runtime;
 use tracing_subscriber::EnvFilter;
 
@@ -108,20 +108,22 @@ async fn open_backend(args: &Args, interactive: bool) -> Result<Arc<dyn Backend>
         Some(dir) => Some(demo::open_or_create(dir).await?),
         None => args.lake().map(str::to_string),
     };
-    let engine = Engine::open(engine_config(args, lake.clone())).await?;
+    let engine = Engine::open(engine_config(args, lake.clone())?).await?;
     Ok(Arc::new(EmbeddedBackend::new(engine, lake)))
 }
 
-fn engine_config(args: &Args, lake: Option<String>) -> EngineConfig {
+fn engine_config(args: &Args, lake: Option<String>) -> Result<EngineConfig> {
     let defaults = EngineConfig::default();
-    EngineConfig {
+    let storage = StorageOptions::from_command_line(&args.storage_options, args.config.as_deref())?;
+    Ok(EngineConfig {
         lake,
+        storage,
         memory_limit: args.memory_limit,
         target_partitions: args
             .target_partitions
             .map_or(defaults.target_partitions, |n| n.get()),
         ..defaults
-    }
+    })
 }
 
 /// The shell's first words: what it is connected to, and, with no lake, how to open one.

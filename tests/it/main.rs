@@ -13,6 +13,7 @@ mod lake_catalog;
 mod memory;
 mod object_stores;
 mod read_only;
+mod requests;
 mod time_travel;
 mod views;
 mod writes;

@@ -8,11 +8,9 @@
 //! REPLACE`) and dropping are last-writer-wins, as the statements mean. One file per object keeps
 //! two processes that change different objects from ever touching the same file.
 
-use std::collections::HashMap;
 use std::sync::Arc;
 
-use deltalake::logstore::LogStore as _;
-use deltalake::{DeltaTableBuilder, ObjectStore, ObjectStoreError, Path};
+use deltalake::{ObjectStore, ObjectStoreError, Path};
 use futures::TryStreamExt;
 use object_store::{ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
 use serde_json::{Value, json};
@@ -20,6 +18,7 @@ use url::Url;
 
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
+use crate::store::ObjectStores;
 
 /// The folder below the catalog folder that holds the definitions.
 const DEFINITIONS_FOLDER: &str = "catalog";
@@ -62,14 +61,8 @@ pub(crate) struct DefinitionStore {
 
 impl DefinitionStore {
     /// The store of the catalog folder at `folder`.
-    pub(crate) fn open(folder: Url, storage_options: HashMap<String, String>) -> Result<Self> {
-        let store = DeltaTableBuilder::from_url(folder.clone())
-            .and_then(|b| b.with_storage_options(storage_options).build_storage())
-            .map_err(|e| EngineError::InvalidLocation {
-                location: display_url(&folder),
-                reason: e.to_string(),
-            })?
-            .object_store(None);
+    pub(crate) fn open(folder: Url, stores: &ObjectStores) -> Result<Self> {
+        let store = stores.folder_store(&folder)?;
         Ok(Self { folder, store })
     }
 
@@ -268,8 +261,11 @@ mod tests {
         let dir =
             std::env::temp_dir().join(format!("lakeshore-definitions-{}", std::process::id()));
         std::fs::create_dir_all(&dir).unwrap();
-        let store =
-            DefinitionStore::open(Url::from_directory_path(&dir).unwrap(), HashMap::new()).unwrap();
+        let store = DefinitionStore::open(
+            Url::from_directory_path(&dir).unwrap(),
+            &ObjectStores::new(Default::default()),
+        )
+        .unwrap();
         let first = Definition::ExternalTable {
             location: "file:///a/".into(),
         };

@@ -7,14 +7,14 @@ mod objects;
 mod schema;
 mod view;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::{Arc, Weak};
 
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::error::DataFusionError;
 use datafusion::execution::session_state::SessionState;
-use deltalake::logstore::LogStore as _;
-use deltalake::{DeltaTableBuilder, ObjectStore, Path};
+use datafusion::sql::parser::Statement;
+use deltalake::{ObjectStore, Path};
 use parking_lot::RwLock;
 use url::Url;
 
@@ -23,7 +23,9 @@ pub use layout::DEFAULT_SCHEMA;
 pub(crate) use layout::sql_name;
 pub(crate) use objects::{DefinedObjects, ObjectKind};
 
+use crate::delta::TableRefresher;
 use crate::preparation::Preparation;
+use crate::store::ObjectStores;
 pub use schema::LakeSchema;
 
 use crate::error::{EngineError, Result};
@@ -37,7 +39,7 @@ pub struct LakeCatalog {
     name: String,
     root: Url,
     store: Arc<dyn ObjectStore>,
-    storage_options: HashMap<String, String>,
+    stores: Arc<ObjectStores>,
     /// Schemas found in the lake, kept across refreshes so their tables keep their snapshots.
     layers: RwLock<BTreeMap<String, Arc<LakeSchema>>>,
     /// Schemas made with `CREATE SCHEMA`: they live as long as the engine.
@@ -60,10 +62,10 @@ const DEFAULT_DEFINITIONS_FOLDER: &str = "_lakeshore/";
 
 impl LakeCatalog {
     /// Opens the lake at `location` and lists its tables.
-    pub async fn open(
+    pub(crate) async fn open(
         name: &str,
         location: &str,
-        storage_options: HashMap<String, String>,
+        stores: Arc<ObjectStores>,
         definitions: DefinitionsConfig,
     ) -> Result<Self> {
         let root = folder_url(location)?;
@@ -79,26 +81,17 @@ impl LakeCatalog {
         };
         let objects = Arc::new(DefinedObjects::new(
             name,
-            DefinitionStore::open(definitions_folder, storage_options.clone())?,
-            storage_options.clone(),
+            DefinitionStore::open(definitions_folder, &stores)?,
+            stores.clone(),
             definitions.session,
             definitions.preparation,
         ));
-        let store = DeltaTableBuilder::from_url(root.clone())
-            .and_then(|b| {
-                b.with_storage_options(storage_options.clone())
-                    .build_storage()
-            })
-            .map_err(|e| EngineError::InvalidLocation {
-                location: location.to_string(),
-                reason: e.to_string(),
-            })?
-            .object_store(None);
+        let store = stores.folder_store(&root)?;
         let catalog = Self {
             name: name.to_string(),
             root,
             store,
-            storage_options,
+            stores,
             layers: RwLock::new(BTreeMap::new()),
             created: RwLock::new(BTreeMap::new()),
             objects,
@@ -158,7 +151,7 @@ impl LakeCatalog {
             &self.name,
             name,
             self.root.clone(),
-            self.storage_options.clone(),
+            self.stores.clone(),
             self.objects.clone(),
         ))
     }
@@ -181,6 +174,59 @@ impl LakeCatalog {
         )
     }
 
+    /// Whether `statement` is a query that names lake tables only (no view, external table or
+    /// unknown name), so the definitions of views need not be listed for it.
+    pub(crate) fn names_only_lake_tables(
+        &self,
+        state: &SessionState,
+        statement: &Statement,
+    ) -> bool {
+        use datafusion::sql::sqlparser::ast;
+        if !matches!(statement, Statement::Statement(inner) if matches!(**inner, ast::Statement::Query(_)))
+        {
+            return false;
+        }
+        let Ok(references) = state.resolve_table_references(statement) else {
+            return false;
+        };
+        let names = &state.config().options().catalog;
+        references.into_iter().all(|reference| {
+            let resolved = reference.resolve(&names.default_catalog, &names.default_schema);
+            *resolved.catalog == self.name
+                && self
+                    .layers
+                    .read()
+                    .get(&*resolved.schema)
+                    .is_some_and(|layer| layer.lake_table(&resolved.table).is_some())
+        })
+    }
+
+    /// Brings every lake table `statement` names up to date at once, so a query over many
+    /// tables waits for the slowest look at a log rather than for their sum. Planning then
+    /// finds them fresh. Failures are left for planning, which names the table as written.
+    pub(crate) async fn refresh_tables_of(&self, state: &SessionState, statement: &Statement) {
+        let Ok(references) = state.resolve_table_references(statement) else {
+            return;
+        };
+        let names = &state.config().options().catalog;
+        let tables: Vec<Arc<TableRefresher>> = references
+            .into_iter()
+            .filter_map(|reference| {
+                let resolved = reference.resolve(&names.default_catalog, &names.default_schema);
+                if *resolved.catalog != self.name {
+                    return None;
+                }
+                self.layers
+                    .read()
+                    .get(&*resolved.schema)?
+                    .lake_table(&resolved.table)
+            })
+            .collect();
+        if tables.len() > 1 {
+            futures::future::join_all(tables.iter().map(|table| table.latest())).await;
+        }
+    }
+
     /// The catalog's name (`lake`).
     pub(crate) fn name(&self) -> &str {
         &self.name
@@ -191,8 +237,9 @@ impl LakeCatalog {
         &self.root
     }
 
-    pub(crate) fn storage_options(&self) -> &HashMap<String, String> {
-        &self.storage_options
+    /// The object stores the lake and the tables it names are in.
+    pub(crate) fn stores(&self) -> &Arc<ObjectStores> {
+        &self.stores
     }
 
     /// The views and external tables defined in SQL.

@@ -2,8 +2,9 @@
 //! definition files, brought up to date before each statement by one listing of the catalog
 //! folder (files whose stamp is unchanged are not read again).
 
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet};
 use std::sync::{Arc, Weak};
+use std::time::Instant;
 
 use datafusion::catalog::TableProvider;
 use datafusion::error::DataFusionError;
@@ -14,9 +15,10 @@ use url::Url;
 
 use super::definitions::{Definition, DefinitionStore, FileStamp};
 use super::view::plan_view;
-use crate::delta::TableRefresher;
+use crate::delta::{TableRefresher, accepted_since};
 use crate::error::{EngineError, Result};
 use crate::preparation::Preparation;
+use crate::store::ObjectStores;
 
 /// One defined object, as last read from its file.
 #[derive(Debug, Clone)]
@@ -56,28 +58,31 @@ pub(crate) enum ObjectKind {
 pub(crate) struct DefinedObjects {
     catalog: String,
     store: DefinitionStore,
-    storage_options: HashMap<String, String>,
+    stores: Arc<ObjectStores>,
     /// Views are planned in the engine's session; weak, as the session owns the catalog.
     session: Weak<RwLock<SessionState>>,
     preparation: Arc<Preparation>,
     entries: RwLock<BTreeMap<(String, String), Entry>>,
+    /// When the listing `entries` come from began.
+    listed_at: parking_lot::Mutex<Option<Instant>>,
 }
 
 impl DefinedObjects {
     pub(crate) fn new(
         catalog: &str,
         store: DefinitionStore,
-        storage_options: HashMap<String, String>,
+        stores: Arc<ObjectStores>,
         session: Weak<RwLock<SessionState>>,
         preparation: Arc<Preparation>,
     ) -> Self {
         Self {
             catalog: catalog.to_string(),
             store,
-            storage_options,
+            stores,
             session,
             preparation,
             entries: RwLock::new(BTreeMap::new()),
+            listed_at: parking_lot::Mutex::new(None),
         }
     }
 
@@ -85,8 +90,19 @@ impl DefinedObjects {
         &self.store
     }
 
+    /// Lists the definition files again unless the running statement accepts the last
+    /// listing (see `lakeshore.max_staleness`).
+    pub(crate) async fn refresh_if_stale(&self) -> Result<()> {
+        let listed_at = *self.listed_at.lock();
+        if listed_at.is_some_and(|at| at >= accepted_since()) {
+            return Ok(());
+        }
+        self.refresh().await
+    }
+
     /// Lists the definition files and reads those that are new or changed.
     pub(crate) async fn refresh(&self) -> Result<()> {
+        let listed_at = Instant::now();
         let files = self.store.list().await?;
         let known = self.entries.read().clone();
         let mut next = BTreeMap::new();
@@ -116,6 +132,7 @@ impl DefinedObjects {
             );
         }
         *self.entries.write() = next;
+        *self.listed_at.lock() = Some(listed_at);
         Ok(())
     }
 
@@ -141,10 +158,7 @@ impl DefinedObjects {
                             location: before,
                             table,
                         }) if *before == location => table.clone(),
-                        _ => Arc::new(TableRefresher::at(
-                            location.clone(),
-                            self.storage_options.clone(),
-                        )),
+                        _ => Arc::new(TableRefresher::at(location.clone(), self.stores.clone())),
                     };
                     DefinedObject::ExternalTable { location, table }
                 }

@@ -1,6 +1,6 @@
 //! One layer of the lake (bronze, silver, gold ...) as a DataFusion schema.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::BTreeMap;
 use std::sync::Arc;
 
 use async_trait::async_trait;
@@ -13,6 +13,7 @@ use url::Url;
 use super::layout::{SchemaLayout, TableFolder};
 use super::objects::DefinedObjects;
 use crate::delta::TableRefresher;
+use crate::store::ObjectStores;
 
 /// The tables of one layer: the lake's Delta tables, the views and external tables defined in
 /// SQL (kept in the catalog folder), and the tables registered in this engine only (by
@@ -24,7 +25,7 @@ pub struct LakeSchema {
     /// The schema's own name, under which its defined objects are kept.
     name: String,
     root: Url,
-    storage_options: HashMap<String, String>,
+    stores: Arc<ObjectStores>,
     lake_tables: RwLock<BTreeMap<String, LakeTable>>,
     objects: Arc<DefinedObjects>,
     registered: RwLock<BTreeMap<String, Arc<dyn TableProvider>>>,
@@ -41,17 +42,25 @@ impl LakeSchema {
         catalog: &str,
         name: &str,
         root: Url,
-        storage_options: HashMap<String, String>,
+        stores: Arc<ObjectStores>,
         objects: Arc<DefinedObjects>,
     ) -> Self {
         Self {
             qualified_name: format!("{catalog}.{name}"),
             name: name.to_string(),
             root,
-            storage_options,
+            stores,
             lake_tables: RwLock::new(BTreeMap::new()),
             objects,
             registered: RwLock::new(BTreeMap::new()),
+        }
+    }
+
+    /// The Delta table of the lake called `name`.
+    pub(crate) fn lake_table(&self, name: &str) -> Option<Arc<TableRefresher>> {
+        match self.lake_tables.read().get(name)? {
+            LakeTable::Delta(refresher) => Some(refresher.clone()),
+            LakeTable::Ambiguous(_) => None,
         }
     }
 
@@ -86,7 +95,7 @@ impl LakeSchema {
                         format!("{}.{name}", self.qualified_name),
                         &self.root,
                         folder,
-                        self.storage_options.clone(),
+                        self.stores.clone(),
                     ))),
                 },
             };

@@ -49,7 +49,7 @@ pub(crate) async fn ingest(
             }
         },
     };
-    let destination = Destination::new(&qualified, url, catalog.storage_options().clone());
+    let destination = Destination::new(&qualified, url, catalog.stores().clone());
     // Replacing defines the table anew: its schema and (no) partitioning come from the rows.
     let definition = (mode == IngestMode::Replace).then(TableDefinition::default);
     write_stream(state, &destination, mode, definition.as_ref(), input).await

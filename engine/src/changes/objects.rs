@@ -86,7 +86,7 @@ impl LakeChange<'_> {
         }
         // Read it now, so a wrong location fails here rather than in every later query.
         let url = folder_url(location)?;
-        TableRefresher::at(url.clone(), self.catalog.storage_options().clone())
+        TableRefresher::at(url.clone(), self.catalog.stores().clone())
             .latest()
             .await?;
         tracing::debug!(table = %qualified, location = %display_url(&url), "external table");

@@ -76,7 +76,7 @@ impl LakeChange<'_> {
             Destination::new(
                 &qualified,
                 self.folder_url(&folder)?,
-                self.catalog.storage_options().clone(),
+                self.catalog.stores().clone(),
             ),
             mode,
             Some(TableDefinition { partition_columns }),
@@ -116,7 +116,7 @@ impl LakeChange<'_> {
             Destination::new(
                 &self.qualified(&schema, &name),
                 url,
-                self.catalog.storage_options().clone(),
+                self.catalog.stores().clone(),
             ),
             mode,
             None,

@@ -11,8 +11,10 @@ mod columns;
 mod commit_log;
 mod detail;
 mod diagnosis;
+mod freshness;
 mod history;
 mod limit_guard;
+mod log_cache;
 mod preloaded;
 mod provider;
 mod reads;
@@ -25,6 +27,7 @@ mod time_travel;
 mod writer_only_features;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message};
+pub(crate) use freshness::{accepted_since, within_statement};
 pub(crate) use provider::{DeltaTableProvider, tables_read_by};
 pub(crate) use reads::DeltaReads;
 pub(crate) use references::StatementReferences;

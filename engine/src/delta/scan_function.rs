@@ -8,6 +8,8 @@
 use std::collections::HashMap;
 use std::sync::Arc;
 
+use crate::store::ObjectStores;
+
 use datafusion::catalog::{TableFunctionArgs, TableFunctionImpl, TableProvider};
 use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::Expr;
@@ -20,7 +22,7 @@ use crate::location::folder_url;
 
 #[derive(Debug)]
 pub(crate) struct DeltaScanFunction {
-    storage_options: HashMap<String, String>,
+    stores: Arc<ObjectStores>,
     /// Tables read by path so far, by location as written; each keeps its snapshot fresh.
     tables: Mutex<HashMap<String, Arc<TableRefresher>>>,
     /// The latest scan of each location, for the statement being planned.
@@ -28,9 +30,9 @@ pub(crate) struct DeltaScanFunction {
 }
 
 impl DeltaScanFunction {
-    pub(crate) fn new(storage_options: HashMap<String, String>) -> Self {
+    pub(crate) fn new(stores: Arc<ObjectStores>) -> Self {
         Self {
-            storage_options,
+            stores,
             tables: Mutex::new(HashMap::new()),
             scans: Mutex::new(HashMap::new()),
         }
@@ -53,7 +55,7 @@ impl DeltaScanFunction {
             None => {
                 let table = Arc::new(TableRefresher::at(
                     folder_url(location)?,
-                    self.storage_options.clone(),
+                    self.stores.clone(),
                 ));
                 self.tables
                     .lock()

@@ -1,34 +1,31 @@
 //! The folder a write goes to, opened with a plain object store (the read path's store hides
 //! writer features, which a writer must see), and the clean-up of a table that failed to appear.
 
-use std::collections::HashMap;
+use std::sync::Arc;
 
 use deltalake::logstore::LogStoreRef;
-use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ObjectStoreError, Path};
+use deltalake::{DeltaTable, DeltaTableError, ObjectStoreError, Path};
 use futures::{StreamExt, TryStreamExt};
 use url::Url;
 
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
+use crate::store::ObjectStores;
 
 /// A Delta table's folder, named for messages (`lake.gold.t at /lake/gold/t`).
 #[derive(Debug, Clone)]
 pub(crate) struct Destination {
     name: String,
     url: Url,
-    storage_options: HashMap<String, String>,
+    stores: Arc<ObjectStores>,
 }
 
 impl Destination {
-    pub(crate) fn new(
-        qualified_name: &str,
-        url: Url,
-        storage_options: HashMap<String, String>,
-    ) -> Self {
+    pub(crate) fn new(qualified_name: &str, url: Url, stores: Arc<ObjectStores>) -> Self {
         Self {
             name: format!("{qualified_name} at {}", display_url(&url)),
             url,
-            storage_options,
+            stores,
         }
     }
 
@@ -39,8 +36,12 @@ impl Destination {
             std::fs::create_dir_all(&path)
                 .map_err(|e| self.fails(format!("cannot create its folder: {e}")))?;
         }
-        let mut table = DeltaTableBuilder::from_url(self.url.clone())
-            .and_then(|b| b.with_storage_options(self.storage_options.clone()).build())
+        // The plain store of the bucket: the read path's view hides writer features, which a
+        // writer must see.
+        let mut table = self
+            .stores
+            .table_builder(&self.url, None)?
+            .build()
             .map_err(|e| self.error(&e))?;
         match table.load().await {
             Ok(()) | Err(DeltaTableError::NotATable(_)) => Ok(table),

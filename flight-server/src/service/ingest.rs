@@ -66,6 +66,7 @@ impl SqlService {
             &user,
             &format!("ingest into {table} ({mode:?})"),
         );
+        log.watch(engine.watch_requests());
         let _admission = self.limits.admit().await?;
         let outcome = engine
             .ingest(&table, input, mode)

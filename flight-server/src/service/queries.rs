@@ -26,7 +26,7 @@ use arrow_flight::{Action, FlightDescriptor, FlightInfo, IpcMessage, SchemaAsIpc
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::scalar::ScalarValue;
 use futures::TryStreamExt;
-use lakeshore_engine::Engine;
+use lakeshore_engine::{Engine, RequestWatch};
 use tonic::{Request, Response};
 
 use super::{FlightDataStream, SqlService, flight_info, user_of};
@@ -104,9 +104,10 @@ impl SqlService {
     ) -> Result<Response<FlightInfo>> {
         let schema = if statement.is_query() {
             let first_row = parameter_rows.into_iter().next();
+            let requests = engine.watch_requests();
             let frame = execution::plan(engine, &statement, first_row).await?;
             let schema = flight_schema(frame.schema().as_arrow());
-            self.pending.insert(&ticket.query_id, frame);
+            self.pending.insert(&ticket.query_id, frame, requests);
             schema
         } else {
             let batches = self
@@ -161,7 +162,10 @@ impl SqlService {
         let statement = Statement::parse(&ticket.sql)?;
         let mut log = QueryLog::new(&ticket.query_id, &user, &statement.sql);
         let (admission, batches) = match self.start_ticket(&ticket, &statement, &request).await {
-            Ok(started) => started,
+            Ok((admission, batches, requests)) => {
+                log.watch(requests);
+                (admission, batches)
+            }
             Err(error) => {
                 log.end(Err(&error));
                 return Err(error);
@@ -179,11 +183,11 @@ impl SqlService {
         ticket: &QueryTicket,
         statement: &Statement,
         request: &Request<Ticket>,
-    ) -> Result<(Admission, SendableRecordBatchStream)> {
+    ) -> Result<(Admission, SendableRecordBatchStream, RequestWatch)> {
         let admission = self.limits.admit().await?;
         // Claimed only now: a query waiting for its turn can still be cancelled.
-        let frame = match self.pending.claim(&ticket.query_id) {
-            Claim::Planned(frame) => frame,
+        let (frame, requests) = match self.pending.claim(&ticket.query_id) {
+            Claim::Planned(frame, requests) => (frame, requests),
             Claim::Cancelled => return Err(ServerError::Cancelled),
             Claim::Unknown => {
                 let parameters = match &ticket.prepared {
@@ -197,10 +201,14 @@ impl SqlService {
                     None => None,
                 };
                 let engine = self.sessions.engine_in(request, &ticket.scope());
-                execution::plan(&engine, statement, parameters).await?
+                let requests = engine.watch_requests();
+                (
+                    execution::plan(&engine, statement, parameters).await?,
+                    requests,
+                )
             }
         };
-        Ok((admission, self.engine.execute_plan(frame).await?))
+        Ok((admission, self.engine.execute_plan(frame).await?, requests))
     }
 
     pub(super) async fn statement_update(
@@ -299,6 +307,7 @@ impl SqlService {
         query_id: &str,
     ) -> Result<Vec<RecordBatch>> {
         let mut log = QueryLog::new(query_id, user, &statement.sql);
+        log.watch(engine.watch_requests());
         let outcome = self
             .run_command_logged(statement, engine, parameter_rows, &mut log)
             .await;

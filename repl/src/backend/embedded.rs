@@ -4,7 +4,7 @@ use anyhow::Result;
 use async_trait::async_trait;
 use datafusion::common::TableReference;
 use datafusion::execution::SendableRecordBatchStream;
-use lakeshore_engine::Engine;
+use lakeshore_engine::{Engine, RequestWatch};
 
 use super::{Backend, TableName};
 use crate::text_rows::collect_text_rows;
@@ -25,6 +25,10 @@ impl EmbeddedBackend {
 impl Backend for EmbeddedBackend {
     async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream> {
         Ok(self.engine.execute(sql).await?)
+    }
+
+    fn watch_requests(&self) -> Option<RequestWatch> {
+        Some(self.engine.watch_requests())
     }
 
     async fn tables(&self) -> Result<Vec<TableName>> {

@@ -11,6 +11,7 @@ use std::fmt;
 use anyhow::Result;
 use async_trait::async_trait;
 use datafusion::execution::SendableRecordBatchStream;
+use lakeshore_engine::RequestWatch;
 
 pub use embedded::EmbeddedBackend;
 pub use remote::{RemoteBackend, RemoteTarget};
@@ -35,6 +36,12 @@ pub trait Backend: Send + Sync {
 
     /// What the shell is connected to, for its greeting: "lake /data/lake", "grpc://host:port".
     fn description(&self) -> String;
+
+    /// A watch on the object-store requests made from now on, where this process can count
+    /// them (a server counts its own, in its query log).
+    fn watch_requests(&self) -> Option<RequestWatch> {
+        None
+    }
 }
 
 /// A table's full name.

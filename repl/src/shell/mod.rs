@@ -130,6 +130,7 @@ impl<'r> Shell<'r> {
         };
         for sql in statements {
             let started = Instant::now();
+            let requests = self.backend.watch_requests();
             let printer = self.printer_now();
             let mut out = self.output.writer();
             let outcome = self.runtime.block_on(until_ctrl_c(execute_and_print(
@@ -143,7 +144,13 @@ impl<'r> Shell<'r> {
                 return false;
             }
             if self.timing {
-                println!("Time: {:.3} s", started.elapsed().as_secs_f64());
+                let elapsed = started.elapsed().as_secs_f64();
+                match requests {
+                    Some(requests) => {
+                        println!("Time: {elapsed:.3} s, {}", requests.elapsed());
+                    }
+                    None => println!("Time: {elapsed:.3} s"),
+                }
             }
             if may_change_catalog(&sql) {
                 self.refresh_names();

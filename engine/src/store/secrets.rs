@@ -1,0 +1,101 @@
+//! Keeping credentials out of what users and logs see. Object-store errors can carry a request
+//! URL, and an Azure SAS token travels in the URL's query; so every message the engine gives
+//! out passes through [`redact`], which blanks each secret value it was configured with.
+
+use parking_lot::RwLock;
+
+use super::StorageOptions;
+
+/// Secret values shorter than this are not blanked: they would match ordinary words, and a
+/// real key, token or password is longer.
+const SHORTEST_SECRET: usize = 6;
+
+/// Words in an option's key that mark its value as a secret.
+const SECRET_KEY_WORDS: &[&str] = &[
+    "secret",
+    "key",
+    "token",
+    "sas",
+    "password",
+    "signature",
+    "credential",
+    "service_account",
+];
+
+/// The secrets of every engine of this process: a message from one engine never shows
+/// another's either.
+static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
+
+/// Notes the secret values among `options`.
+pub(crate) fn remember(options: &StorageOptions) {
+    let mut secrets = SECRETS.write();
+    for (key, value) in options.values() {
+        let key = key.to_ascii_lowercase();
+        let secret = SECRET_KEY_WORDS.iter().any(|word| key.contains(word))
+            // `key_id` names an account, like a user name; its secret is elsewhere.
+            && !key.ends_with("key_id");
+        if secret && value.len() >= SHORTEST_SECRET && !secrets.contains(value) {
+            secrets.push(value.clone());
+            // A SAS token is also sent in pieces (`sig=...`): blank the signature alone too.
+            for part in value.trim_start_matches('?').split('&') {
+                if let Some(signature) = part.strip_prefix("sig=")
+                    && signature.len() >= SHORTEST_SECRET
+                {
+                    secrets.push(signature.to_string());
+                }
+            }
+        }
+    }
+    // Longest first, so a secret that holds another is blanked whole.
+    secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
+}
+
+/// `text` with every known secret replaced by `***`.
+pub(crate) fn redact(text: &str) -> String {
+    let secrets = SECRETS.read();
+    let mut redacted = text.to_string();
+    for secret in secrets.iter() {
+        if redacted.contains(secret.as_str()) {
+            redacted = redacted.replace(secret.as_str(), "***");
+        }
+        // URLs carry the secret percent-encoded.
+        let encoded = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
+        if encoded != *secret && redacted.contains(&encoded) {
+            redacted = redacted.replace(&encoded, "***");
+        }
+    }
+    redacted
+}
+
+#[cfg(test)]
+mod tests {
+    use std::collections::HashMap;
+
+    use super::*;
+
+    #[test]
+    fn secret_values_are_blanked_and_account_names_kept() {
+        remember(&StorageOptions::global(HashMap::from([
+            (
+                "azure_storage_account_name".to_string(),
+                "lakeaccount".to_string(),
+            ),
+            (
+                "azure_storage_sas_key".to_string(),
+                "sv=2024&sig=abc/def+ghi=".to_string(),
+            ),
+            ("aws_access_key_id".to_string(), "AKIAEXAMPLE".to_string()),
+            (
+                "aws_secret_access_key".to_string(),
+                "wJalrXUtnFEMI".to_string(),
+            ),
+        ])));
+        let message = "GET https://lakeaccount.blob/c?sv=2024&sig=abc%2Fdef%2Bghi%3D failed; \
+                       key AKIAEXAMPLE secret wJalrXUtnFEMI";
+        let redacted = redact(message);
+        assert!(!redacted.contains("wJalrXUtnFEMI"), "{redacted}");
+        assert!(!redacted.contains("abc%2Fdef"), "{redacted}");
+        assert!(redacted.contains("lakeaccount"), "{redacted}");
+        assert!(redacted.contains("AKIAEXAMPLE"), "{redacted}");
+    }
+}

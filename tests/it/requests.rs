@@ -1,0 +1,111 @@
+//! What a query costs in object-store requests. On a remote store each request costs 10-100
+//! ms, so these counts are the speed of a query over a lake in S3, ADLS or GCS. The lake here is
+//! on local disk, where the same requests go through the same counted store.
+
+use std::path::Path;
+
+use lakeshore_engine::{Engine, EngineConfig, RequestCounts};
+use lakeshore_tests::delta_writer;
+
+use crate::lake_catalog::rows;
+
+const QUERY: &str = "SELECT count(*) AS n, max(id) AS top FROM silver.orders";
+
+/// A lake whose `silver.orders` has 100 one-row commits, a checkpoint of the last of them, and
+/// two commits after the checkpoint (versions 0 to 101, 102 rows).
+fn lake_with_a_long_log() -> tempfile::TempDir {
+    let lake = tempfile::tempdir().unwrap();
+    let table = lake.path().join("silver/orders");
+    delta_writer("commits", &table, Some(100));
+    delta_writer("append", &table, Some(1));
+    delta_writer("append", &table, Some(1));
+    lake
+}
+
+async fn open(lake: &Path) -> Engine {
+    Engine::open(EngineConfig::for_lake(lake.to_str().unwrap()))
+        .await
+        .unwrap()
+}
+
+/// The requests `sql` makes, with its answer.
+async fn cost(engine: &Engine, sql: &str) -> (RequestCounts, String) {
+    let watch = engine.watch_requests();
+    let answer = rows(engine, sql).await.join("\n");
+    (watch.elapsed(), answer)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_first_query_reads_the_checkpoint_and_the_commits_after_it_only() {
+    let lake = lake_with_a_long_log();
+    let engine = open(lake.path()).await;
+    let (first, answer) = cost(&engine, QUERY).await;
+    assert_eq!(answer, "n=102 | top=102");
+    // `_last_checkpoint`, the two commits after the checkpoint, and the checkpoint as Parquet
+    // is read (its footer's length, the footer, three column chunks): 8 reads, each once,
+    // never one of the 99 commits the checkpoint stands for. (count and max come from the
+    // log's statistics: no data file is read.) One listing of the log is delta-rs', one ours.
+    assert!(first.get <= 8, "first query: {first}");
+    assert!(first.list <= 2, "first query: {first}");
+    assert_eq!(first.put + first.delete, 0, "first query: {first}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_query_when_nothing_changed_costs_one_listing_of_the_log() {
+    let lake = lake_with_a_long_log();
+    let engine = open(lake.path()).await;
+    cost(&engine, QUERY).await;
+    let (again, answer) = cost(&engine, QUERY).await;
+    assert_eq!(answer, "n=102 | top=102");
+    assert_eq!(
+        again,
+        RequestCounts {
+            list: 1,
+            ..RequestCounts::default()
+        },
+        "repeated query: {again}"
+    );
+
+    // A commit by another writer is seen, and costs more than the listing.
+    delta_writer("append", &lake.path().join("silver/orders"), Some(1));
+    let (after_commit, answer) = cost(&engine, QUERY).await;
+    assert_eq!(answer, "n=103 | top=103");
+    assert!(after_commit.get >= 1, "after a commit: {after_commit}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn within_max_staleness_a_repeated_query_makes_no_request_at_all() {
+    let lake = lake_with_a_long_log();
+    let engine = open(lake.path()).await;
+    rows(&engine, "SET lakeshore.max_staleness = '1h'").await;
+    cost(&engine, QUERY).await;
+    let (again, answer) = cost(&engine, QUERY).await;
+    assert_eq!(answer, "n=102 | top=102");
+    assert_eq!(
+        again,
+        RequestCounts::default(),
+        "within max_staleness: {again}"
+    );
+
+    // Back to always fresh: a commit made meanwhile is seen by the next query.
+    delta_writer("append", &lake.path().join("silver/orders"), Some(1));
+    let (stale, answer) = cost(&engine, QUERY).await;
+    assert_eq!(
+        (stale.total(), answer.as_str()),
+        (0, "n=102 | top=102"),
+        "a stale snapshot is what max_staleness allows"
+    );
+    rows(&engine, "SET lakeshore.max_staleness = '0'").await;
+    assert_eq!(cost(&engine, QUERY).await.1, "n=103 | top=103");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_bad_max_staleness_is_refused_with_what_to_write() {
+    let lake = lake_with_a_long_log();
+    let engine = open(lake.path()).await;
+    let error = match engine.execute("SET lakeshore.max_staleness = 'soon'").await {
+        Ok(_) => panic!("a bad duration was accepted"),
+        Err(error) => error.to_string(),
+    };
+    assert!(error.contains("'soon' is not a duration"), "{error}");
+}
