@@ -91,13 +91,22 @@ impl DefinedObjects {
     }
 
     /// Lists the definition files again unless the running statement accepts the last
-    /// listing (see `lakeshore.max_staleness`).
+    /// listing (see `lakeshore.max_staleness`). When the catalog folder cannot be listed
+    /// (its store stopped answering), the last listing stands, with a warning: a statement
+    /// over tables elsewhere must not fail for it, and one that reads the unreachable store
+    /// fails there, naming its table.
     pub(crate) async fn refresh_if_stale(&self) -> Result<()> {
         let listed_at = *self.listed_at.lock();
         if listed_at.is_some_and(|at| at >= accepted_since()) {
             return Ok(());
         }
-        self.refresh().await
+        match self.refresh().await {
+            Err(error) if listed_at.is_some() => {
+                tracing::warn!(%error, "views and external tables not listed again");
+                Ok(())
+            }
+            other => other,
+        }
     }
 
     /// Lists the definition files and reads those that are new or changed.

@@ -2,3 +2,4 @@
 //! emulator that the test starts for itself (`lakeshore_tests::emulators`).
 
 mod harness;
+mod lake;
