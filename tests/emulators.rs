@@ -8,7 +8,7 @@
 
 use std::collections::HashMap;
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -92,10 +92,22 @@ impl Emulator {
     /// Starts a server of `kind` on a free port, waits until it accepts connections, creates
     /// the bucket [`BUCKET`] and the credentials. Panics, with the server's log, if it cannot.
     pub fn start(kind: StoreKind) -> Emulator {
+        Self::launch(kind, false)
+    }
+
+    /// [`Emulator::start`], with the server writing one line per request it answers to its log
+    /// ([`Emulator::log_path`]), for benchmarks that count requests as the server saw them.
+    /// Only Azurite needs telling (it runs without `--silent`); moto and the GCS layer log every
+    /// request anyway. Tests keep Azurite quiet: its log is read only when it fails to start.
+    pub fn start_with_access_log(kind: StoreKind) -> Emulator {
+        Self::launch(kind, true)
+    }
+
+    fn launch(kind: StoreKind, access_log: bool) -> Emulator {
         let port = free_port();
         let dir = tempfile::tempdir().expect("a scratch folder for the emulator");
         let log = tempfile::NamedTempFile::new().expect("a log file for the emulator");
-        let mut command = server_command(kind, port, &dir);
+        let mut command = server_command(kind, port, &dir, access_log);
         let output = |log: &tempfile::NamedTempFile| {
             let file = log.reopen().expect("the emulator's log file reopens");
             Stdio::from(file)
@@ -314,6 +326,11 @@ impl Emulator {
         }
     }
 
+    /// The file that receives the server's standard output and error.
+    pub fn log_path(&self) -> &Path {
+        self.log.path()
+    }
+
     fn log_text(&self) -> String {
         std::fs::read_to_string(self.log.path()).unwrap_or_default()
     }
@@ -325,8 +342,14 @@ impl Drop for Emulator {
     }
 }
 
-/// The command that runs a server of `kind` on `port`, in the foreground.
-fn server_command(kind: StoreKind, port: u16, dir: &tempfile::TempDir) -> Command {
+/// The command that runs a server of `kind` on `port`, in the foreground; with `access_log`,
+/// Azurite logs each request it answers.
+fn server_command(
+    kind: StoreKind,
+    port: u16,
+    dir: &tempfile::TempDir,
+    access_log: bool,
+) -> Command {
     let port = port.to_string();
     match kind {
         StoreKind::Azurite | StoreKind::AzuriteSas | StoreKind::AzuriteAbfss => {
@@ -335,15 +358,17 @@ fn server_command(kind: StoreKind, port: u16, dir: &tempfile::TempDir) -> Comman
             command
                 .arg(azurite_blob)
                 .args(["--blobHost", "127.0.0.1", "--blobPort", &port]);
-            // In memory, quiet, no telemetry (no network here), and lenient about the API
-            // versions and headers that object_store sends.
+            // In memory, no telemetry (no network here), lenient about the API versions and
+            // headers that object_store sends, and quiet unless asked for an access log.
             command.args([
                 "--inMemoryPersistence",
-                "--silent",
                 "--disableTelemetry",
                 "--skipApiVersionCheck",
                 "--loose",
             ]);
+            if !access_log {
+                command.arg("--silent");
+            }
             command.current_dir(dir.path());
             command
         }
@@ -379,7 +404,7 @@ fn azurite() -> (PathBuf, PathBuf) {
 }
 
 /// A port nothing listens on now: the system picks it for a socket we close at once.
-fn free_port() -> u16 {
+pub(crate) fn free_port() -> u16 {
     let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
     listener
         .local_addr()

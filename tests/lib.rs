@@ -15,9 +15,11 @@ use lakeshore_engine::{Engine, EngineConfig, EngineError};
 
 mod compare;
 pub mod emulators;
+mod fault_proxy;
 
 pub use compare::assert_same_rows;
 pub use emulators::{Emulator, StoreKind};
+pub use fault_proxy::FaultProxy;
 
 /// The workspace root (the clone of the repository).
 pub fn workspace_root() -> PathBuf {
@@ -161,6 +163,19 @@ pub fn write_history_table(table: &Path, change_feed: bool) {
         args.push(OsStr::new("--cdf"));
     }
     run_delta_writer(&args);
+}
+
+/// [`write_history_table`] at an object-store URI.
+pub fn write_history_table_at(
+    uri: &str,
+    storage_options: &HashMap<String, String>,
+    change_feed: bool,
+) {
+    let mut args = vec!["history", uri];
+    if change_feed {
+        args.push("--cdf");
+    }
+    run_delta_writer_at(&args, storage_options);
 }
 
 /// The rows of `version` of the Delta table at `table`, as the `deltalake` Python package reads

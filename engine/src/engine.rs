@@ -8,11 +8,13 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 use futures::TryStreamExt;
 
+use crate::analyze::explain_analyze;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::{plan_change, refuse_writes, statement_writes};
 use crate::config::EngineConfig;
@@ -143,6 +145,9 @@ impl Engine {
     /// Runs a statement planned earlier with [`Engine::plan`] (by this engine or a view of it,
     /// for servers that plan when asked for a result's schema and run when asked for its rows).
     pub async fn execute_plan(&self, frame: DataFrame) -> Result<SendableRecordBatchStream> {
+        if matches!(frame.logical_plan(), LogicalPlan::Analyze(_)) {
+            return explain_analyze(frame, self.watch_requests()).await;
+        }
         let tables = tables_read_by(frame.logical_plan());
         let stream = frame.execute_stream().await?;
         if tables.is_empty() {

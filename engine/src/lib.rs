@@ -5,6 +5,7 @@
 //! top-level folder a schema, and each Delta table below it a table; see [`catalog`] for the
 //! naming rule.
 
+mod analyze;
 pub mod catalog;
 mod changes;
 mod config;
@@ -24,5 +25,7 @@ pub use engine::Engine;
 pub use error::{EngineError, Result};
 pub use settings::Staleness;
 pub use statements::split_statements;
-pub use store::{RequestCounts, RequestWatch, StorageOptions};
+pub use store::{
+    RedactedStderr, RequestCounts, RequestWatch, StorageOptions, register_store_handlers,
+};
 pub use write::IngestMode;

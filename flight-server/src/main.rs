@@ -35,7 +35,7 @@ fn run() -> anyhow::Result<()> {
     }
     // One line per query and the server's own events; dependencies speak up only to warn.
     tracing_subscriber::fmt()
-        .with_writer(std::io::stderr)
+        .with_writer(|| lakeshore_engine::RedactedStderr)
         .with_ansi(std::io::stderr().is_terminal())
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("LAKESHORE_LOG")

@@ -25,6 +25,7 @@ pub(crate) use counting::{CountingStore, RequestCounter};
 pub use counting::{RequestCounts, RequestWatch};
 pub use options::StorageOptions;
 pub(crate) use registry::LakeObjectStoreRegistry;
+pub use secrets::RedactedStderr;
 
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
@@ -83,6 +84,7 @@ impl ObjectStores {
                     url.scheme()
                 ))
             })?;
+        refuse_unsafe_commits(url, &options).map_err(invalid)?;
         let config = StorageConfig::parse_options(options.clone())
             .map_err(|e| invalid(format!("invalid storage options: {e}")))?;
         let (store, _) = factory
@@ -132,6 +134,51 @@ fn store_key(url: &Url, options: &HashMap<String, String>) -> String {
     format!("{}|{options:?}", &url[..url::Position::BeforePath])
 }
 
+/// A Delta commit is the creation of the next log file, and on S3 delta-rs creates it with a
+/// conditional put (`If-None-Match: *`) that only one of two racing writers can win. Its
+/// opt-ins to an unlocked rename (or to the DynamoDB lock it no longer implements, which ends
+/// in the same rename) let the second writer replace the first one's commit without an
+/// error: a lost write. Refused, by option or by environment, rather than silently risked.
+fn refuse_unsafe_commits(
+    url: &Url,
+    options: &HashMap<String, String>,
+) -> std::result::Result<(), String> {
+    if !matches!(url.scheme(), "s3" | "s3a") {
+        return Ok(());
+    }
+    let setting = |key: &str| {
+        let upper = key.to_ascii_uppercase();
+        options
+            .iter()
+            .find(|(name, _)| name.eq_ignore_ascii_case(key))
+            .map(|(_, value)| value.clone())
+            .or_else(|| std::env::var(&upper).ok())
+    };
+    let truthy = |value: &str| {
+        matches!(
+            value.to_ascii_lowercase().as_str(),
+            "1" | "true" | "on" | "yes" | "y"
+        )
+    };
+    if setting("aws_s3_allow_unsafe_rename").is_some_and(|value| truthy(&value)) {
+        return Err(
+            "aws_s3_allow_unsafe_rename is set: Lakeshore commits to S3 with a \
+                    conditional put, which S3, MinIO and Ceph support, because a commit by \
+                    rename can be overwritten by a concurrent writer; remove the option"
+                .to_string(),
+        );
+    }
+    if setting("aws_s3_locking_provider").is_some() {
+        return Err(
+            "aws_s3_locking_provider is set: delta-rs no longer implements the \
+                    DynamoDB lock and would commit by rename; Lakeshore commits to S3 with a \
+                    conditional put, so remove the option"
+                .to_string(),
+        );
+    }
+    Ok(())
+}
+
 /// Where `url` is inside its bucket's store.
 fn path_in_store(url: &Url) -> Result<Path> {
     let (_, path) = ObjectStoreScheme::parse(url).map_err(|e| EngineError::InvalidLocation {
@@ -143,7 +190,8 @@ fn path_in_store(url: &Url) -> Result<Path> {
 
 /// delta-rs finds a store by URL scheme in a registry its store crates fill. They can do it
 /// themselves at start-up, but saying so here keeps the set of schemes we serve in one place.
-fn register_store_handlers() {
+/// An engine does it when it opens; call it before using delta-rs directly on a store URI.
+pub fn register_store_handlers() {
     static REGISTERED: Once = Once::new();
     REGISTERED.call_once(|| {
         deltalake::aws::register_handlers(None);

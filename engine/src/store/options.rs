@@ -114,8 +114,9 @@ impl StorageOptions {
         Ok(self)
     }
 
-    /// The options for `url`.
-    pub(crate) fn for_location(&self, url: &Url) -> HashMap<String, String> {
+    /// The options for `url`: its prefix's sections and the global ones, over the bounds a
+    /// remote store gets by default (timeouts, retries).
+    pub fn for_location(&self, url: &Url) -> HashMap<String, String> {
         let mut options = HashMap::new();
         if url.scheme() != "file" {
             for (key, value) in REMOTE_DEFAULTS {

@@ -2,6 +2,8 @@
 //! URL, and an Azure SAS token travels in the URL's query; so every message the engine gives
 //! out passes through [`redact`], which blanks each secret value it was configured with.
 
+use std::io::Write;
+
 use parking_lot::RwLock;
 
 use super::StorageOptions;
@@ -36,12 +38,19 @@ pub(crate) fn remember(options: &StorageOptions) {
             && !key.ends_with("key_id");
         if secret && value.len() >= SHORTEST_SECRET && !secrets.contains(value) {
             secrets.push(value.clone());
-            // A SAS token is also sent in pieces (`sig=...`): blank the signature alone too.
+            // A SAS token is also sent in pieces (`sig=...`), and shown decoded in a store's
+            // debug form: blank the signature alone too, as given and decoded.
             for part in value.trim_start_matches('?').split('&') {
                 if let Some(signature) = part.strip_prefix("sig=")
                     && signature.len() >= SHORTEST_SECRET
                 {
                     secrets.push(signature.to_string());
+                    let decoded: String = url::form_urlencoded::parse(part.as_bytes())
+                        .map(|(_, value)| value.into_owned())
+                        .collect();
+                    if decoded != signature {
+                        secrets.push(decoded);
+                    }
                 }
             }
         }
@@ -65,6 +74,24 @@ pub(crate) fn redact(text: &str) -> String {
         }
     }
     redacted
+}
+
+/// Standard error with every known secret blanked: the log writer of Lakeshore's binaries, so
+/// that no library's log line shows a credential (delta-rs prints a store's whole
+/// configuration at debug level). A log line is written in one call, so a secret is never cut
+/// in two.
+pub struct RedactedStderr;
+
+impl Write for RedactedStderr {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let text = String::from_utf8_lossy(buf);
+        std::io::stderr().write_all(redact(&text).as_bytes())?;
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        std::io::stderr().flush()
+    }
 }
 
 #[cfg(test)]

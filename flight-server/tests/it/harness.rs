@@ -1,5 +1,6 @@
 //! A real `lakeshore-server` process over a test lake, and clients for it.
 
+use std::ffi::OsStr;
 use std::io::{BufRead, BufReader};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
@@ -56,8 +57,8 @@ pub struct TestServer {
 }
 
 impl TestServer {
-    /// Serves `lake` on a free loopback port with `args` added.
-    pub fn start(lake: &Path, args: &[&str]) -> Self {
+    /// Serves `lake` (a folder or a store URI) on a free loopback port with `args` added.
+    pub fn start(lake: impl AsRef<OsStr>, args: &[&str]) -> Self {
         match Self::try_start(lake, args) {
             Ok(server) => server,
             Err(log) => panic!("lakeshore-server did not start:\n{log}"),
@@ -65,10 +66,10 @@ impl TestServer {
     }
 
     /// Starts the server, or returns what it wrote before it stopped.
-    pub fn try_start(lake: &Path, args: &[&str]) -> Result<Self, String> {
+    pub fn try_start(lake: impl AsRef<OsStr>, args: &[&str]) -> Result<Self, String> {
         let mut child = Command::new(env!("CARGO_BIN_EXE_lakeshore-server"))
             .arg("--lake")
-            .arg(lake)
+            .arg(lake.as_ref())
             .args(if args.contains(&"--listen") {
                 &[][..]
             } else {

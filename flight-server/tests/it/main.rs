@@ -5,6 +5,7 @@ mod auth;
 mod harness;
 mod limits;
 mod metadata;
+mod object_store;
 mod python;
 mod queries;
 mod sessions;

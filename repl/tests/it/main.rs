@@ -4,6 +4,7 @@
 mod demo;
 mod formats;
 mod lake;
+mod object_store;
 mod remote;
 mod scripts;
 mod shell;

@@ -8,7 +8,7 @@ mod silver;
 
 use std::path::{Path, PathBuf};
 
-use lakeshore_engine::{Engine, EngineConfig};
+use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
 use lakeshore_tests::{canonical_rows, collect, workspace_root};
 
 use rows::Rows;
@@ -24,10 +24,12 @@ impl DemoLake {
     async fn create() -> Self {
         let dir = tempfile::tempdir().unwrap();
         let lake = dir.path().join("lakeshore-demo");
-        lakeshore_demo::create(&lake, 1)
+        let location = lake.to_str().expect("temporary folder names are UTF-8");
+        let storage = StorageOptions::default();
+        lakeshore_demo::create(location, &storage, 1)
             .await
             .unwrap_or_else(|error| panic!("the demo lake should build: {error}"));
-        assert!(lakeshore_demo::exists(&lake));
+        assert!(lakeshore_demo::exists(location, &storage).await.unwrap());
         let engine = Engine::open(EngineConfig::for_lake(lake.display().to_string()))
             .await
             .unwrap();
@@ -141,11 +143,24 @@ async fn the_demo_runs_every_script_of_sql_electroniz() {
 async fn an_existing_folder_with_files_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     std::fs::write(dir.path().join("keep.txt"), "mine").unwrap();
-    let error = lakeshore_demo::create(dir.path(), 1).await.unwrap_err();
+    let storage = StorageOptions::default();
+    let location = dir
+        .path()
+        .to_str()
+        .expect("temporary folder names are UTF-8");
+    let error = lakeshore_demo::create(location, &storage, 1)
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("not empty"), "{error}");
     assert!(Path::new(&dir.path().join("keep.txt")).exists());
 
     let empty = tempfile::tempdir().unwrap();
-    let error = lakeshore_demo::create(empty.path(), 0).await.unwrap_err();
+    let location = empty
+        .path()
+        .to_str()
+        .expect("temporary folder names are UTF-8");
+    let error = lakeshore_demo::create(location, &storage, 0)
+        .await
+        .unwrap_err();
     assert!(error.to_string().contains("at least 1"), "{error}");
 }

@@ -7,15 +7,16 @@
 use std::collections::HashMap;
 use std::time::{Duration, Instant};
 
+use datafusion::prelude::ParquetReadOptions;
 use lakeshore_engine::{Engine, EngineConfig, RequestCounts, StorageOptions};
 use lakeshore_tests::{
-    Emulator, StoreKind, assert_same_rows, collect, delta_writer, delta_writer_at, query_error,
-    read_as_written_at, write_lake_at,
+    Emulator, FaultProxy, StoreKind, assert_same_rows, collect, delta_writer, delta_writer_at,
+    query_error, read_as_written_at, write_history_table_at, write_lake_at,
 };
 
 use crate::lake_catalog::rows;
 
-async fn open(lake: &str, options: HashMap<String, String>) -> Result<Engine, String> {
+pub(super) async fn open(lake: &str, options: HashMap<String, String>) -> Result<Engine, String> {
     Engine::open(EngineConfig {
         lake: Some(lake.to_string()),
         storage: StorageOptions::global(options),
@@ -43,12 +44,7 @@ async fn every_feature_works(kind: StoreKind) {
     let options = emulator.storage_options();
     let lake = emulator.uri("lake");
     write_lake_at(&lake, &options);
-    delta_writer_at(
-        "history",
-        &emulator.uri("lake/bronze/history"),
-        &options,
-        None,
-    );
+    write_history_table_at(&emulator.uri("lake/bronze/history"), &options, true);
     let engine = open(&lake, options.clone())
         .await
         .unwrap_or_else(|error| panic!("{kind:?}: the lake should open: {error}"));
@@ -111,6 +107,40 @@ async fn every_feature_works(kind: StoreKind) {
     )
     .await;
     assert_eq!(history, ["n=6"], "{kind:?}");
+    // The change feed: version 2 deleted id 2, version 3 updated id 3.
+    let changes = rows(
+        &engine,
+        "SELECT _change_type, id FROM table_changes('bronze.history', 2, 3) ORDER BY 1",
+    )
+    .await;
+    assert_eq!(
+        changes,
+        [
+            "_change_type=delete | id=2",
+            "_change_type=update_postimage | id=3",
+            "_change_type=update_preimage | id=3",
+        ],
+        "{kind:?}"
+    );
+
+    // COPY TO a file in the store, read back through the same stores.
+    let export = emulator.uri("exports/raw_orders.parquet");
+    rows(
+        &engine,
+        &format!("COPY (SELECT * FROM bronze.raw_orders) TO '{export}' STORED AS PARQUET"),
+    )
+    .await;
+    let copied = async {
+        let session = engine.session();
+        session
+            .read_parquet(export.as_str(), ParquetReadOptions::default())
+            .await?
+            .count()
+            .await
+    }
+    .await
+    .unwrap_or_else(|error| panic!("{kind:?}: the copied file: {error}"));
+    assert_eq!(copied, 7, "{kind:?}");
 
     // Freshness: a commit by another writer after start-up is seen by the next query.
     let count = "SELECT count(*) AS n FROM bronze.raw_orders";
@@ -175,6 +205,10 @@ async fn every_feature_works(kind: StoreKind) {
     // A missing table in the store is an error naming it.
     let missing = query_error(&engine, "SELECT * FROM silver.nothing_here").await;
     messages.push(missing);
+    // What shows a table's location and settings shows no credential.
+    for shown in ["DESCRIBE DETAIL bronze.raw_orders", "SHOW ALL"] {
+        messages.push(rows(&engine, shown).await.join("\n"));
+    }
     assert_no_secret(&emulator, &messages);
 }
 
@@ -310,4 +344,44 @@ async fn a_repeated_query_on_s3_costs_one_listing() {
     let watch = engine.watch_requests();
     assert_eq!(rows(&engine, query).await, ["n=101"]);
     assert_eq!(watch.elapsed(), RequestCounts::default());
+}
+
+/// A throttled store (`503 Slow Down`): a few refusals are retried with backoff and the query
+/// answers; a storm ends in an error naming the table within the retry bounds; once the store
+/// answers again, so does the engine.
+#[tokio::test(flavor = "multi_thread")]
+async fn throttling_is_retried_and_a_storm_ends_in_a_clear_error() {
+    let emulator = Emulator::start(StoreKind::Moto);
+    let options = emulator.storage_options();
+    let lake = emulator.uri("lake");
+    write_lake_at(&lake, &options);
+    let proxy = FaultProxy::start(&emulator.endpoint());
+    let mut through_proxy = quick_to_give_up(options.clone());
+    through_proxy.insert("aws_endpoint_url".to_string(), proxy.endpoint());
+    through_proxy.insert("max_retries".to_string(), "3".to_string());
+    let engine = open(&lake, through_proxy).await.unwrap();
+    let count = "SELECT count(*) AS n FROM bronze.raw_orders";
+    assert_eq!(rows(&engine, count).await, ["n=7"]);
+
+    proxy.fail_next(2);
+    assert_eq!(rows(&engine, count).await, ["n=7"], "two 503s are retried");
+    assert_eq!(proxy.heal(), 2, "the proxy failed two requests");
+
+    proxy.fail_always();
+    let started = Instant::now();
+    let storm = query_error(&engine, count).await;
+    assert!(
+        started.elapsed() < Duration::from_secs(30),
+        "the error took {:?}",
+        started.elapsed()
+    );
+    assert!(storm.contains("raw_orders"), "{storm}");
+    assert!(
+        storm.contains("503") || storm.to_lowercase().contains("unavailable"),
+        "the message should say the store refused: {storm}"
+    );
+    let failed = proxy.heal();
+    assert!(failed >= 4, "a first try and three retries: {failed}");
+    assert_eq!(rows(&engine, count).await, ["n=7"], "the engine goes on");
+    assert_no_secret(&emulator, &[storm]);
 }

@@ -1,5 +1,6 @@
 //! Lakes in object stores: `s3://`, `az://`, `abfss://`, `gs://`, each served by a real
 //! emulator that the test starts for itself (`lakeshore_tests::emulators`).
 
+mod concurrent;
 mod harness;
 mod lake;
