@@ -3,8 +3,6 @@
 //! lines (nginx JSON) and the rates API's answers are JSON strings. The store extracts and
 //! the rates arrive in two loads (two versions each).
 
-use std::path::Path;
-
 use arrow::array::RecordBatch;
 use serde_json::json;
 
@@ -15,6 +13,7 @@ use crate::dataset::{
 };
 use crate::delta::DemoTable;
 use crate::error::DemoError;
+use crate::location::Lake;
 use crate::silver::dotted;
 
 const CUSTOMERS: &str = "bronze/sales/store_customers";
@@ -29,7 +28,7 @@ const GEOLOCATION: &str = "bronze/geolocation";
 const FIRST_RATES_DAY: &str = "2024-10-01";
 const REVISED_RATES_DAY: &str = "2024-12-31";
 
-pub(crate) async fn land(lake: &Path, data: &Dataset) -> Result<(), DemoError> {
+pub(crate) async fn land(lake: &Lake<'_>, data: &Dataset) -> Result<(), DemoError> {
     let customers = DemoTable::new(lake, CUSTOMERS);
     customers
         .create(store_customers(&data.initial.customers)?, &[], &[])

@@ -1,23 +1,25 @@
 //! The Delta operations the curation performs, over delta-rs' own writers: each call is one
 //! commit, so the tables carry the history a Spark notebook would leave.
 
-use std::path::Path;
+use std::collections::HashMap;
 
 use arrow::array::RecordBatch;
 use datafusion::prelude::SessionContext;
 use deltalake::protocol::SaveMode;
-use deltalake::{DeltaTable, DeltaTableError, ensure_table_uri};
+use deltalake::{DeltaTable, DeltaTableBuilder, DeltaTableError, ensure_table_uri};
+use url::Url;
 
 use crate::error::DemoError;
+use crate::location::Lake;
 
 /// A Delta table of the demo lake, by its folder below the lake root (`silver/sales/store_orders`).
 pub(crate) struct DemoTable<'a> {
-    lake: &'a Path,
+    lake: &'a Lake<'a>,
     folder: &'a str,
 }
 
 impl<'a> DemoTable<'a> {
-    pub(crate) fn new(lake: &'a Path, folder: &'a str) -> Self {
+    pub(crate) fn new(lake: &'a Lake<'a>, folder: &'a str) -> Self {
         Self { lake, folder }
     }
 
@@ -29,7 +31,8 @@ impl<'a> DemoTable<'a> {
         properties: &[(&str, &str)],
     ) -> Result<(), DemoError> {
         let result = async {
-            let table = DeltaTable::try_from_url(self.url()?).await?;
+            let (url, options) = self.location()?;
+            let table = DeltaTable::try_from_url_with_storage_options(url, options).await?;
             table
                 .write(vec![batch])
                 .with_save_mode(SaveMode::ErrorIfExists)
@@ -121,12 +124,26 @@ impl<'a> DemoTable<'a> {
         self.done(result)
     }
 
-    fn url(&self) -> Result<url::Url, DeltaTableError> {
-        ensure_table_uri(self.lake.join(self.folder).to_string_lossy())
+    /// The table's URL below the lake root, and the options of its store (credentials,
+    /// endpoints, timeouts). For a local lake the table's folder is created too: delta-rs'
+    /// local store needs it to exist.
+    fn location(&self) -> Result<(Url, HashMap<String, String>), DeltaTableError> {
+        let url = self
+            .lake
+            .root()
+            .join(self.folder)
+            .map_err(|e| DeltaTableError::InvalidTableLocation(e.to_string()))?;
+        let url = ensure_table_uri(url)?;
+        let options = self.lake.storage().for_location(&url);
+        Ok((url, options))
     }
 
     async fn open(&self) -> Result<DeltaTable, DeltaTableError> {
-        deltalake::open_table(self.url()?).await
+        let (url, options) = self.location()?;
+        DeltaTableBuilder::from_url(url)?
+            .with_storage_options(options)
+            .load()
+            .await
     }
 
     fn done(&self, result: Result<DeltaTable, DeltaTableError>) -> Result<(), DemoError> {

@@ -1,12 +1,11 @@
 //! Gold: the serving layer, built by running the SQL of `sql/electroniz/` through the engine,
 //! in file order: the silver views first, then the gold tables that read them.
 
-use std::path::Path;
-
 use futures::TryStreamExt;
-use lakeshore_engine::{Engine, EngineConfig, EngineError, split_statements};
+use lakeshore_engine::{Engine, EngineError, split_statements};
 
 use crate::error::DemoError;
+use crate::location::Lake;
 
 /// The scripts of `sql/electroniz/`, by file name, in the order they run. They are built into
 /// the program so the demo needs no checkout.
@@ -29,14 +28,8 @@ pub const GOLD_SCRIPTS: &[(&str, &str)] = &[
     ),
 ];
 
-pub(crate) async fn build(lake: &Path) -> Result<(), DemoError> {
-    let engine = Engine::open(EngineConfig::for_lake(lake.to_string_lossy()))
-        .await
-        .map_err(|source| DemoError::Sql {
-            file: "(opening the lake)".to_string(),
-            statement: String::new(),
-            source,
-        })?;
+pub(crate) async fn build(lake: &Lake<'_>) -> Result<(), DemoError> {
+    let engine = lake.engine().await?;
     for (file, script) in GOLD_SCRIPTS {
         let statements = split_statements(script).map_err(|source| DemoError::Sql {
             file: file.to_string(),

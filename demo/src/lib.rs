@@ -4,7 +4,8 @@
 //! [`create`] generates the business's records from a fixed seed ([`dataset`]), lands them in
 //! bronze as they arrive ([`bronze`]), curates silver with real Delta history: a first load, an
 //! incremental MERGE, an UPDATE and a DELETE ([`silver`]), then builds gold by running
-//! `sql/electroniz/*.sql` through the engine ([`gold`]).
+//! `sql/electroniz/*.sql` through the engine ([`gold`]). The lake goes in a local folder
+//! ([`local`]) or an object store ([`remote`]).
 
 mod bronze;
 mod columns;
@@ -12,66 +13,50 @@ mod dataset;
 mod delta;
 mod error;
 mod gold;
+mod local;
+mod location;
 mod random;
+mod remote;
 mod silver;
 
-use std::path::Path;
+use lakeshore_engine::StorageOptions;
 
 pub use error::DemoError;
 pub use gold::GOLD_SCRIPTS;
+pub use location::display_location;
+
+use crate::location::{Lake, Location};
 
 /// The folder `lakeshore --demo` uses when none is given.
 pub const DEFAULT_DIR: &str = "lakeshore-demo";
 
-/// Whether `dir` holds a demo lake: its gold layer, the last step of [`create`], was written.
-pub fn exists(dir: &Path) -> bool {
-    dir.join("gold").is_dir()
+/// Whether `location` (a local path or an object-store URI, reached with `storage`) holds a
+/// demo lake: its gold layer, the last step of [`create`], was written.
+pub async fn exists(location: &str, storage: &StorageOptions) -> Result<bool, DemoError> {
+    match Location::parse(location)? {
+        Location::Local(dir) => Ok(local::exists(&dir)),
+        Location::Store(url) => remote::exists(&Lake::new(url, storage)).await,
+    }
 }
 
-/// Creates the demo lake in `dir`, which must be missing or empty, with every table's row
-/// count multiplied by `scale` (1: a few thousand rows, created in seconds). The same `scale`
-/// always gives the same rows.
-pub async fn create(dir: &Path, scale: u32) -> Result<(), DemoError> {
+/// Creates the demo lake at `location`, a local path or an object-store URI (reached with
+/// `storage`), which must be missing or empty, with every table's row count multiplied by
+/// `scale` (1: a few thousand rows, created in seconds). The same `scale` always gives the
+/// same rows.
+pub async fn create(location: &str, storage: &StorageOptions, scale: u32) -> Result<(), DemoError> {
     if scale == 0 {
         return Err(DemoError::InvalidScale);
     }
-    let existed = ensure_empty(dir)?;
-    // Delta tables are addressed by absolute URLs.
-    let dir = dir.canonicalize().map_err(|source| DemoError::Io {
-        path: dir.display().to_string(),
-        source,
-    })?;
-    let built = build(&dir, scale).await;
-    if built.is_err() {
-        // Leave nothing half-written: the folder as it was (empty, or absent).
-        let _ = std::fs::remove_dir_all(&dir);
-        if existed {
-            let _ = std::fs::create_dir(&dir);
-        }
+    match Location::parse(location)? {
+        Location::Local(dir) => local::create(&dir, storage, scale).await,
+        Location::Store(url) => remote::create(&Lake::new(url, storage), scale).await,
     }
-    built
 }
 
-async fn build(dir: &Path, scale: u32) -> Result<(), DemoError> {
+/// Writes every layer of the lake, in order: each reads the one before.
+async fn build(lake: &Lake<'_>, scale: u32) -> Result<(), DemoError> {
     let data = dataset::Dataset::generate(scale);
-    bronze::land(dir, &data).await?;
-    silver::curate(dir, &data).await?;
-    gold::build(dir).await
-}
-
-/// Creates `dir` if it is missing; refuses a folder that holds anything. Returns whether the
-/// folder existed.
-fn ensure_empty(dir: &Path) -> Result<bool, DemoError> {
-    let io_error = |source| DemoError::Io {
-        path: dir.display().to_string(),
-        source,
-    };
-    if dir.exists() {
-        if dir.read_dir().map_err(io_error)?.next().is_some() {
-            return Err(DemoError::NotEmpty(dir.display().to_string()));
-        }
-        return Ok(true);
-    }
-    std::fs::create_dir_all(dir).map_err(io_error)?;
-    Ok(false)
+    bronze::land(lake, &data).await?;
+    silver::curate(lake, &data).await?;
+    gold::build(lake).await
 }

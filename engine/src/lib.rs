@@ -23,6 +23,7 @@ mod write;
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};
+pub use location::display_url;
 pub use settings::Staleness;
 pub use statements::split_statements;
 pub use store::{

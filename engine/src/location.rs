@@ -57,7 +57,7 @@ pub(crate) fn folder_url(location: &str) -> Result<Url> {
 
 /// A URL for messages: what the user typed, without credentials a URI might carry (a password,
 /// or a query such as a SAS token).
-pub(crate) fn display_url(url: &Url) -> String {
+pub fn display_url(url: &Url) -> String {
     let mut shown = url.clone();
     let _ = shown.set_password(None);
     shown.set_query(None);

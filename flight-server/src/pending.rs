@@ -23,8 +23,9 @@ const PLAN_LIFETIME: Duration = Duration::from_secs(60);
 
 /// What DoGet finds for a query.
 pub enum Claim {
-    /// Its plan, ready to run, and the store requests counted since planning began.
-    Planned(DataFrame, RequestWatch),
+    /// Its plan, ready to run, and the store requests counted since planning began (boxed,
+    /// like the entry it comes from: a plan is large).
+    Planned(Box<DataFrame>, RequestWatch),
     /// It was cancelled before it started.
     Cancelled,
     /// Nothing (forgotten, or its plan dropped): plan it again.
@@ -80,7 +81,7 @@ impl PendingQueries {
                 plan,
                 made,
                 requests,
-            }) if made.elapsed() < PLAN_LIFETIME => Claim::Planned(*plan, requests),
+            }) if made.elapsed() < PLAN_LIFETIME => Claim::Planned(plan, requests),
             Some(Pending::Cancelled) => Claim::Cancelled,
             Some(_) | None => Claim::Unknown,
         };

@@ -1,7 +1,7 @@
 //! The command line: what `lakeshore` accepts, and the scripts it names in the order given.
 
 use std::num::NonZeroUsize;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 
 use clap::error::ErrorKind;
 use clap::parser::ValueSource;
@@ -33,12 +33,14 @@ pub struct Args {
     /// timeouts (aws_region, azure_storage_account_key, google_service_account, allow_http,
     /// timeout ...); may be repeated. What is not given comes from each cloud's own chain
     /// (environment, profile, workload identity, metadata service).
-    #[arg(long = "storage-option", value_name = "KEY=VALUE")]
+    // Global, as is --config, so that `lakeshore demo create URI --storage-option K=V` works
+    // as typed.
+    #[arg(long = "storage-option", value_name = "KEY=VALUE", global = true)]
     pub storage_options: Vec<String>,
 
     /// A TOML file of object-store options by URI prefix, one section each:
     /// [storage."s3://bucket/lake"] with KEY = "VALUE" lines.
-    #[arg(long, value_name = "FILE")]
+    #[arg(long, value_name = "FILE", global = true)]
     pub config: Option<PathBuf>,
 
     /// SQL to run; may be repeated.
@@ -71,11 +73,11 @@ pub struct Args {
     #[arg(long, value_name = "N")]
     pub target_partitions: Option<NonZeroUsize>,
 
-    /// Open the Electroniz demo lake in DIR (default ./lakeshore-demo), creating it first when
-    /// it is missing.
-    #[arg(long, value_name = "DIR", num_args = 0..=1, default_missing_value = lakeshore_demo::DEFAULT_DIR,
+    /// Open the Electroniz demo lake at LOCATION, a local folder (default ./lakeshore-demo) or
+    /// an object-store URI, creating it first when it is missing.
+    #[arg(long, value_name = "LOCATION", num_args = 0..=1, default_missing_value = lakeshore_demo::DEFAULT_DIR,
           conflicts_with = "connect")]
-    demo: Option<PathBuf>,
+    demo: Option<String>,
 
     /// Run against a lakeshore-server over Flight SQL: grpc://HOST:PORT, or grpc+tls://HOST:PORT
     /// with --tls-ca. The password comes from LAKESHORE_PASSWORD or is asked for.
@@ -145,8 +147,8 @@ impl Args {
         self.lake.as_deref().filter(|lake| !lake.is_empty())
     }
 
-    /// The demo lake's folder, with `--demo`.
-    pub fn demo(&self) -> Option<&Path> {
+    /// The demo lake's location (a local folder or an object-store URI), with `--demo`.
+    pub fn demo(&self) -> Option<&str> {
         self.demo.as_deref()
     }
 
@@ -169,10 +171,12 @@ pub enum Action {
 
 #[derive(Debug, Subcommand)]
 pub enum DemoAction {
-    /// Creates the demo lake in DIR (bronze, silver and gold Delta tables), then exits.
+    /// Creates the demo lake at LOCATION (bronze, silver and gold Delta tables), then exits.
     Create {
-        /// The folder to create it in.
-        dir: PathBuf,
+        /// Where to create it: a local folder or an object-store URI (s3://, az://, abfss://,
+        /// gs:// ...), missing or empty; credentials come from --storage-option and --config.
+        #[arg(value_name = "LOCATION")]
+        location: String,
         /// How much data: 1 is small; the row counts grow in proportion.
         #[arg(long, default_value_t = 1, value_name = "N")]
         scale: u32,

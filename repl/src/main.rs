@@ -36,8 +36,9 @@ fn main() -> ExitCode {
         .build()
         .map_err(anyhow::Error::from)
         .and_then(|runtime| match &args.action {
-            Some(Action::Demo(DemoAction::Create { dir, scale })) => {
-                runtime.block_on(demo::create(dir, *scale))
+            Some(Action::Demo(DemoAction::Create { location, scale })) => {
+                let storage = storage_options(&args)?;
+                runtime.block_on(demo::create(location, &storage, *scale))
             }
             None => run(&runtime, &args),
         });
@@ -46,7 +47,11 @@ fn main() -> ExitCode {
         // The reader of our output went away (`lakeshore ... | head`): nothing left to tell it.
         Err(error) if is_broken_pipe(&error) => ExitCode::SUCCESS,
         Err(error) => {
-            eprintln!("Error: {error:#}");
+            // Blanking the secrets of the storage options: the engine's own errors come
+            // redacted, but the demo's delta-rs errors quote a store's answer as it is. One
+            // write, so that no secret is cut in two.
+            let message = format!("Error: {error:#}\n");
+            let _ = lakeshore_engine::RedactedStderr.write_all(message.as_bytes());
             ExitCode::FAILURE
         }
     }
@@ -104,18 +109,26 @@ async fn open_backend(args: &Args, interactive: bool) -> Result<Arc<dyn Backend>
         };
         return Ok(Arc::new(RemoteBackend::connect(&target).await?));
     }
+    let storage = storage_options(args)?;
     let lake = match args.demo() {
-        Some(dir) => Some(demo::open_or_create(dir).await?),
+        Some(location) => Some(demo::open_or_create(location, &storage).await?),
         None => args.lake().map(str::to_string),
     };
-    let engine = Engine::open(engine_config(args, lake.clone())?).await?;
+    let engine = Engine::open(engine_config(args, lake.clone(), storage)).await?;
     Ok(Arc::new(EmbeddedBackend::new(engine, lake)))
 }
 
-fn engine_config(args: &Args, lake: Option<String>) -> Result<EngineConfig> {
+/// The object-store options of `--storage-option` and `--config`.
+fn storage_options(args: &Args) -> Result<StorageOptions> {
+    Ok(StorageOptions::from_command_line(
+        &args.storage_options,
+        args.config.as_deref(),
+    )?)
+}
+
+fn engine_config(args: &Args, lake: Option<String>, storage: StorageOptions) -> EngineConfig {
     let defaults = EngineConfig::default();
-    let storage = StorageOptions::from_command_line(&args.storage_options, args.config.as_deref())?;
-    Ok(EngineConfig {
+    EngineConfig {
         lake,
         storage,
         memory_limit: args.memory_limit,
@@ -123,7 +136,7 @@ fn engine_config(args: &Args, lake: Option<String>) -> Result<EngineConfig> {
             .target_partitions
             .map_or(defaults.target_partitions, |n| n.get()),
         ..defaults
-    })
+    }
 }
 
 /// The shell's first words: what it is connected to, and, with no lake, how to open one.
@@ -151,7 +164,7 @@ fn init_tracing() {
         .unwrap_or_else(|_| EnvFilter::new("lakeshore=warn,lakeshore_engine=warn"));
     tracing_subscriber::fmt()
         .with_env_filter(filter)
-        .with_writer(std::io::stderr)
+        .with_writer(|| lakeshore_engine::RedactedStderr)
         .init();
 }
 

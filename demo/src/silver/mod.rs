@@ -14,15 +14,14 @@ mod reference;
 mod store;
 mod web;
 
-use std::path::Path;
-
 use crate::dataset::{CANCELLED, Dataset, REVISED_RATE};
 use crate::delta::DemoTable;
 use crate::error::DemoError;
+use crate::location::Lake;
 
 pub(crate) use curation::dotted;
 
-pub(crate) async fn curate(lake: &Path, data: &Dataset) -> Result<(), DemoError> {
+pub(crate) async fn curate(lake: &Lake<'_>, data: &Dataset) -> Result<(), DemoError> {
     let customers = DemoTable::new(lake, store::CUSTOMERS);
     customers
         .create(store::customers(&data.initial.customers)?, &[], &[])

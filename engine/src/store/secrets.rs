@@ -4,6 +4,8 @@
 
 use std::io::Write;
 
+use base64::Engine as _;
+use base64::prelude::BASE64_STANDARD;
 use parking_lot::RwLock;
 
 use super::StorageOptions;
@@ -38,6 +40,13 @@ pub(crate) fn remember(options: &StorageOptions) {
             && !key.ends_with("key_id");
         if secret && value.len() >= SHORTEST_SECRET && !secrets.contains(value) {
             secrets.push(value.clone());
+            // An account key is held decoded, and a store's debug form (which delta-rs logs)
+            // prints it as a list of bytes: blank that form too.
+            if let Ok(bytes) = BASE64_STANDARD.decode(value.trim())
+                && bytes.len() >= SHORTEST_SECRET
+            {
+                secrets.push(format!("{bytes:?}"));
+            }
             // A SAS token is also sent in pieces (`sig=...`), and shown decoded in a store's
             // debug form: blank the signature alone too, as given and decoded.
             for part in value.trim_start_matches('?').split('&') {

@@ -187,7 +187,7 @@ impl SqlService {
         let admission = self.limits.admit().await?;
         // Claimed only now: a query waiting for its turn can still be cancelled.
         let (frame, requests) = match self.pending.claim(&ticket.query_id) {
-            Claim::Planned(frame, requests) => (frame, requests),
+            Claim::Planned(frame, requests) => (*frame, requests),
             Claim::Cancelled => return Err(ServerError::Cancelled),
             Claim::Unknown => {
                 let parameters = match &ticket.prepared {

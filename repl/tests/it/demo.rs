@@ -1,6 +1,9 @@
-//! The Electroniz demo lake: `lakeshore demo create DIR` and `--demo [DIR]`.
+//! The Electroniz demo lake: `lakeshore demo create LOCATION` and `--demo [LOCATION]`, in a
+//! local folder and in an object store (moto's S3 server).
 
 use std::path::Path;
+
+use lakeshore_tests::{Emulator, StoreKind};
 
 use crate::support::{Lake, lakeshore, run};
 
@@ -93,4 +96,62 @@ fn demo_and_an_explicit_lake_do_not_mix() {
     ]));
     assert_eq!(result.code, Some(2), "{result:#?}");
     assert!(result.stderr.contains("--demo"), "{result:#?}");
+}
+
+#[test]
+fn demo_create_writes_a_lake_in_s3_that_demo_opens() {
+    let emulator = Emulator::start(StoreKind::Moto);
+    let uri = emulator.uri("electroniz");
+    let mut options = Vec::new();
+    for (key, value) in emulator.storage_options() {
+        options.push("--storage-option".to_string());
+        options.push(format!("{key}={value}"));
+    }
+    // The options go last, after the subcommand too, as a user adds them to a command.
+    let with_options = |args: &[&str]| {
+        let mut all = args.to_vec();
+        all.extend(options.iter().map(String::as_str));
+        lakeshore(&all)
+    };
+
+    let created = run(&mut with_options(&["demo", "create", &uri])).ok();
+    assert!(
+        created.contains("Created") && created.contains(&format!("--demo {uri}")),
+        "{created}"
+    );
+
+    // The gold tables of a demo lake created in a local folder.
+    let dir = tempfile::tempdir().expect("a temporary folder");
+    let local = dir.path().join("electroniz");
+    run(&mut lakeshore(&[
+        "demo",
+        "create",
+        local.to_str().expect("UTF-8 path"),
+    ]))
+    .ok();
+    let gold = folders(&local.join("gold"));
+
+    let listed = run(&mut with_options(&[
+        "--demo",
+        &uri,
+        "--format",
+        "csv",
+        "-c",
+        GOLD_TABLES,
+    ]))
+    .ok();
+    let listed: Vec<&str> = listed.lines().skip(1).collect();
+    assert_eq!(listed, gold);
+
+    // Creating it again over a lake is refused, naming the URI.
+    let again = run(&mut with_options(&["demo", "create", &uri])).failed();
+    assert!(
+        again.stderr.contains(&uri) && again.stderr.contains("not empty"),
+        "{again:#?}"
+    );
+    for secret in emulator.secrets() {
+        for output in [&created, &again.stderr] {
+            assert!(!output.contains(&secret), "a secret is in the output");
+        }
+    }
 }

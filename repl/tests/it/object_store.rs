@@ -48,6 +48,11 @@ fn c_and_scripts_run_over_a_lake_in_azurite() {
         run(with(&["-c", "SELECT count(*) AS n FROM gold.eur_orders"]).env("RUST_LOG", "debug"));
     assert_eq!(debug.code, Some(0), "{debug:#?}");
     assert!(debug.stderr.contains("DEBUG"), "no debug log: {debug:#?}");
+    // The account key is held decoded, and printed as bytes in the store's debug form.
+    assert!(
+        debug.stderr.contains("AzureAccessKey(***)") && !debug.stderr.contains("AzureAccessKey(["),
+        "the account key's bytes are in the debug log"
+    );
     for secret in emulator.secrets() {
         for output in [
             &counted,
