@@ -17,6 +17,10 @@ use crate::{python, workspace_root};
 /// The bucket (S3, GCS) or container (Azure) that every emulator starts with.
 pub const BUCKET: &str = "lakeshore";
 
+/// The table of the test lake (`lake/silver/customers` in the bucket) that moto's restricted
+/// user may not read (`tests/emulators/setup.py`).
+pub const RESTRICTED_TABLE: &str = "silver.customers";
+
 /// Azurite's one account and its key, the same in every Azurite (published by Microsoft).
 pub const AZURITE_ACCOUNT: &str = "devstoreaccount1";
 pub const AZURITE_KEY: &str =
@@ -70,8 +74,16 @@ impl StoreKind {
 /// What the setup of one server made, besides the bucket.
 #[derive(Debug)]
 enum Credentials {
-    Azure { sas: String, wrong_sas: String },
-    Aws { key_id: String, secret: String },
+    Azure {
+        sas: String,
+        wrong_sas: String,
+    },
+    Aws {
+        key_id: String,
+        secret: String,
+        /// A user denied reading [`RESTRICTED_TABLE`]'s folder.
+        restricted: (String, String),
+    },
     Gcs,
 }
 
@@ -166,6 +178,18 @@ impl Emulator {
         self.options(true)
     }
 
+    /// moto only: [`Self::storage_options`] of a user who may read everything but the folder
+    /// of [`RESTRICTED_TABLE`] (its policy denies `s3:GetObject` there).
+    pub fn restricted_storage_options(&self) -> HashMap<String, String> {
+        let Credentials::Aws { restricted, .. } = &self.credentials else {
+            panic!("only the moto emulator has a restricted user");
+        };
+        let mut options = self.storage_options();
+        options.insert("aws_access_key_id".to_string(), restricted.0.clone());
+        options.insert("aws_secret_access_key".to_string(), restricted.1.clone());
+        options
+    }
+
     /// Every secret value in [`Self::storage_options`] and [`Self::wrong_storage_options`]:
     /// none of them may appear in what users see.
     pub fn secrets(&self) -> Vec<String> {
@@ -179,8 +203,14 @@ impl Emulator {
                 }
                 secrets
             }
-            Credentials::Aws { secret, .. } => {
-                vec![secret.clone(), WRONG_AWS_SECRET.to_string()]
+            Credentials::Aws {
+                secret, restricted, ..
+            } => {
+                vec![
+                    secret.clone(),
+                    restricted.1.clone(),
+                    WRONG_AWS_SECRET.to_string(),
+                ]
             }
             Credentials::Gcs => vec![
                 GCS_PRIVATE_KEY.to_string(),
@@ -220,7 +250,7 @@ impl Emulator {
                     ("azure_allow_http", "true".to_string()),
                 ]
             }
-            (Credentials::Aws { key_id, secret }, _) => {
+            (Credentials::Aws { key_id, secret, .. }, _) => {
                 let secret = if wrong { WRONG_AWS_SECRET } else { secret };
                 vec![
                     ("aws_access_key_id", key_id.clone()),
@@ -322,6 +352,10 @@ impl Emulator {
             Credentials::Aws {
                 key_id: field("access_key_id"),
                 secret: field("secret_access_key"),
+                restricted: (
+                    field("restricted_access_key_id"),
+                    field("restricted_secret_access_key"),
+                ),
             }
         }
     }

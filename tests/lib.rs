@@ -18,7 +18,7 @@ pub mod emulators;
 mod fault_proxy;
 
 pub use compare::assert_same_rows;
-pub use emulators::{Emulator, StoreKind};
+pub use emulators::{Emulator, RESTRICTED_TABLE, StoreKind};
 pub use fault_proxy::FaultProxy;
 
 /// The workspace root (the clone of the repository).

@@ -10,8 +10,8 @@ use std::time::{Duration, Instant};
 use datafusion::prelude::ParquetReadOptions;
 use lakeshore_engine::{Engine, EngineConfig, RequestCounts, StorageOptions};
 use lakeshore_tests::{
-    Emulator, FaultProxy, StoreKind, assert_same_rows, collect, delta_writer, delta_writer_at,
-    query_error, read_as_written_at, write_history_table_at, write_lake_at,
+    Emulator, FaultProxy, RESTRICTED_TABLE, StoreKind, assert_same_rows, collect, delta_writer,
+    delta_writer_at, query_error, read_as_written_at, write_history_table_at, write_lake_at,
 };
 
 use crate::lake_catalog::rows;
@@ -384,4 +384,42 @@ async fn throttling_is_retried_and_a_storm_ends_in_a_clear_error() {
     assert!(failed >= 4, "a first try and three retries: {failed}");
     assert_eq!(rows(&engine, count).await, ["n=7"], "the engine goes on");
     assert_no_secret(&emulator, &[storm]);
+}
+
+/// A table folder the credentials may not read: that table's queries fail, naming it and the
+/// refusal; the lake's listing and the other tables of its layer go on.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_table_without_permission_fails_alone() {
+    let emulator = Emulator::start(StoreKind::Moto);
+    let lake = emulator.uri("lake");
+    write_lake_at(&lake, &emulator.storage_options());
+    let engine = open(&lake, emulator.restricted_storage_options())
+        .await
+        .unwrap_or_else(|error| panic!("the lake should open: {error}"));
+
+    let denied = query_error(&engine, &format!("SELECT * FROM {RESTRICTED_TABLE}")).await;
+    assert!(denied.contains("customers"), "{denied}");
+    assert!(
+        denied.to_lowercase().contains("denied") || denied.contains("403"),
+        "the message should say the store refused: {denied}"
+    );
+    let tables = rows(
+        &engine,
+        "SELECT table_name FROM information_schema.tables WHERE table_schema = 'silver' \
+         ORDER BY 1",
+    )
+    .await;
+    assert_eq!(
+        tables,
+        ["table_name=customers", "table_name=sales_store_orders"]
+    );
+    assert_eq!(
+        rows(
+            &engine,
+            "SELECT count(*) AS n FROM silver.sales_store_orders"
+        )
+        .await,
+        ["n=6"]
+    );
+    assert_no_secret(&emulator, &[denied]);
 }
