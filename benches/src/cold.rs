@@ -15,7 +15,7 @@ use serde_json::Value;
 
 use crate::first_row::{ProcessRun, time_first_row};
 use crate::peers;
-use crate::report::{self, Row};
+use crate::report::{self, Measure, Row};
 use crate::stats::Summary;
 
 /// A query, with `{table}` where the table goes.
@@ -141,11 +141,11 @@ pub fn run(args: &ColdArgs) -> Result<()> {
         }
         rows.push(Row {
             case: query.name.to_string(),
-            lakeshore: Summary::of(&samples.lakeshore),
+            lakeshore: Summary::of(&samples.lakeshore).map(Measure::from),
             peers: vec![
-                Summary::of(&samples.duckdb_process),
-                Summary::of_millis(&samples.duckdb_in_process),
-                Summary::of_millis(&samples.duckdb_query),
+                Summary::of(&samples.duckdb_process).map(Measure::from),
+                Summary::of_millis(&samples.duckdb_in_process).map(Measure::from),
+                Summary::of_millis(&samples.duckdb_query).map(Measure::from),
             ],
         });
     }

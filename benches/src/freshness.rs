@@ -16,13 +16,13 @@ use futures::TryStreamExt;
 use lakeshore_engine::{Engine, EngineConfig};
 
 use crate::peers::{self, PeerCase};
-use crate::report::{self, Row};
+use crate::report::{self, Measure, Row};
 use crate::stats::Summary;
 use crate::table_copy::copy_folder;
 
-/// The table, relative to the lake root, and the query the benchmark repeats.
-const TABLE_FOLDER: &str = "bench/commits";
-const QUERY: &str = "SELECT count(*) FROM bench.commits";
+/// The table, relative to the lake root, and the query the benchmark repeats (`stores` too).
+pub(crate) const TABLE_FOLDER: &str = "bench/commits";
+pub(crate) const QUERY: &str = "SELECT count(*) FROM bench.commits";
 
 #[derive(Debug, clap::Args)]
 pub struct FreshnessArgs {
@@ -125,7 +125,7 @@ async fn measure_lakeshore(args: &FreshnessArgs, source: &Path) -> Result<Timing
 }
 
 /// Runs [`QUERY`] to its last batch; returns the time it took and the count.
-async fn timed_count(engine: &Engine) -> Result<(Duration, i64)> {
+pub(crate) async fn timed_count(engine: &Engine) -> Result<(Duration, i64)> {
     let started = Instant::now();
     let stream = engine.execute(QUERY).await?;
     let batches: Vec<_> = stream.try_collect().await?;
@@ -152,14 +152,14 @@ fn print_report(table: &Path, lakeshore: &Timings, peer_cases: &[PeerCase]) {
         .iter()
         .map(|(case, samples)| Row {
             case: case.to_string(),
-            lakeshore: Summary::of(samples),
+            lakeshore: Summary::of(samples).map(Measure::from),
             peers: peer_names
                 .iter()
                 .map(|peer| {
                     peer_cases
                         .iter()
                         .find(|c| &c.peer == peer && c.case == *case)
-                        .map(|c| c.summary)
+                        .map(|c| Measure::from(c.summary))
                 })
                 .collect(),
         })

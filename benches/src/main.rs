@@ -9,6 +9,7 @@ mod peers;
 mod report;
 mod scan;
 mod stats;
+mod stores;
 mod table_copy;
 
 use std::process::ExitCode;
@@ -32,6 +33,9 @@ enum Benchmark {
     Cold(cold::ColdArgs),
     /// The engine draining a query's result in-process (the ceiling for Flight SQL's DoGet).
     Scan(scan::ScanArgs),
+    /// First and repeated queries on a table in an object-store emulator (moto, Azurite):
+    /// time and requests, and what `lakeshore.max_staleness` saves.
+    Stores(stores::StoresArgs),
 }
 
 fn main() -> ExitCode {
@@ -48,6 +52,8 @@ fn main() -> ExitCode {
             .build()
             .map_err(anyhow::Error::from)
             .and_then(|runtime| runtime.block_on(scan::run(&args))),
+        // Builds its own runtime: it sets the environment first, while no other thread runs.
+        Benchmark::Stores(args) => stores::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,

@@ -5,8 +5,9 @@
 //! raw samples are summarised here with the same code as Lakeshore's, so both sides' medians
 //! mean the same thing.
 
+use std::io::{BufRead, BufReader, Read, Write};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
 
 use anyhow::{Context, Result, bail};
 use serde_json::Value;
@@ -78,6 +79,70 @@ pub fn run_peer_script(python: &Path, script: &str, args: &[&str]) -> Result<Vec
         .filter(|line| !line.trim().is_empty())
         .map(|line| parse_case(line).with_context(|| format!("{script} printed {line:?}")))
         .collect()
+}
+
+/// Runs a peer script in its `--step` mode, where it stops after each case it measures: it
+/// prints the case's line, then waits for a line on its standard input. `after_each` runs in
+/// that pause, so what a case cost outside the peer (an emulator's access log) is read before
+/// the next case begins. `envs` reach the script only, not the command line `ps` shows.
+pub fn run_peer_script_stepwise(
+    python: &Path,
+    script: &str,
+    args: &[&str],
+    envs: &[(&str, &str)],
+    mut after_each: impl FnMut(&PeerCase) -> Result<()>,
+) -> Result<Vec<PeerCase>> {
+    let path = peer_script(script);
+    let mut child = Command::new(python)
+        .arg(&path)
+        .args(args)
+        .arg("--step")
+        .envs(envs.iter().copied())
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .with_context(|| format!("cannot start {script} with {}", python.display()))?;
+    let (Some(mut stdin), Some(stdout), Some(mut stderr)) =
+        (child.stdin.take(), child.stdout.take(), child.stderr.take())
+    else {
+        bail!("{script} was started without its pipes");
+    };
+    // Drained on its own thread: a peer that writes much there must not block on a full pipe.
+    let stderr = std::thread::spawn(move || {
+        let mut text = String::new();
+        let _ = stderr.read_to_string(&mut text);
+        text
+    });
+    let mut cases = Vec::new();
+    let conversation = || -> Result<()> {
+        for line in BufReader::new(stdout).lines() {
+            let line = line.with_context(|| format!("cannot read what {script} printed"))?;
+            if line.trim().is_empty() {
+                continue;
+            }
+            let case = parse_case(&line).with_context(|| format!("{script} printed {line:?}"))?;
+            after_each(&case)?;
+            writeln!(stdin)
+                .and_then(|()| stdin.flush())
+                .with_context(|| format!("{script} stopped listening"))?;
+            cases.push(case);
+        }
+        Ok(())
+    };
+    let outcome = conversation();
+    // Closing its standard input ends a script still waiting for the next go.
+    drop(stdin);
+    let status = child
+        .wait()
+        .with_context(|| format!("cannot wait for {script}"))?;
+    let stderr = stderr.join().unwrap_or_default();
+    // Our own failure first: the script then fails only because we stopped answering it.
+    outcome?;
+    if !status.success() {
+        bail!("{script} failed ({status}): {}", stderr.trim());
+    }
+    Ok(cases)
 }
 
 fn parse_case(line: &str) -> Result<PeerCase> {

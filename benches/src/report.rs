@@ -1,14 +1,40 @@
-//! The result table of a benchmark: for each case Lakeshore's time beside each peer's, and the
-//! ratio Lakeshore / peer (below 1: Lakeshore is faster). Printed as markdown, ready to paste.
+//! The result table of a benchmark: for each case Lakeshore's measure beside each peer's, and
+//! the ratio Lakeshore / peer (below 1: Lakeshore is faster, or makes fewer requests). Printed
+//! as markdown, ready to paste.
 
-use crate::stats::{Summary, millis};
+use crate::stats::{CountSummary, Summary, millis};
+
+/// What one cell of the table holds.
+#[derive(Debug, Clone, Copy)]
+pub enum Measure {
+    /// Timings of the case.
+    Time(Summary),
+    /// Object-store requests per run of the case.
+    Requests(CountSummary),
+}
+
+impl Measure {
+    /// The median as a number, for ratios: seconds or requests.
+    fn median(self) -> f64 {
+        match self {
+            Measure::Time(summary) => summary.median.as_secs_f64(),
+            Measure::Requests(summary) => summary.median as f64,
+        }
+    }
+}
+
+impl From<Summary> for Measure {
+    fn from(summary: Summary) -> Self {
+        Measure::Time(summary)
+    }
+}
 
 /// One line of the table.
 pub struct Row {
     pub case: String,
-    pub lakeshore: Option<Summary>,
+    pub lakeshore: Option<Measure>,
     /// In the order of the table's peers; `None` where a peer has no such case.
-    pub peers: Vec<Option<Summary>>,
+    pub peers: Vec<Option<Measure>>,
 }
 
 /// Prints the table; `peers` names the peer columns.
@@ -30,26 +56,33 @@ pub fn print_comparison(peers: &[String], rows: &[Row]) {
     }
     println!();
     println!(
-        "Times are medians (p90 in brackets when there are several samples); \
+        "Medians (p90 in brackets when there are several samples); \
          ratio = lakeshore median / peer median."
     );
 }
 
-fn cell(summary: Option<Summary>) -> String {
-    match summary {
+fn cell(measure: Option<Measure>) -> String {
+    match measure {
         None => "-".to_string(),
-        Some(s) if s.samples == 1 => millis(s.median),
-        Some(s) => format!("{} ({})", millis(s.median), millis(s.p90)),
+        Some(Measure::Time(s)) if s.samples == 1 => millis(s.median),
+        Some(Measure::Time(s)) => format!("{} ({})", millis(s.median), millis(s.p90)),
+        Some(Measure::Requests(s)) if s.samples == 1 || s.median == s.p90 => requests(s.median),
+        Some(Measure::Requests(s)) => format!("{} ({})", requests(s.median), s.p90),
     }
 }
 
-fn ratio(ours: Option<Summary>, peer: Option<Summary>) -> String {
+fn requests(count: u64) -> String {
+    format!("{count} request{}", if count == 1 { "" } else { "s" })
+}
+
+/// Only measures of one kind compare; a peer's zero (no request at all) has no ratio.
+fn ratio(ours: Option<Measure>, peer: Option<Measure>) -> String {
     match (ours, peer) {
-        (Some(ours), Some(peer)) if !peer.median.is_zero() => {
-            format!(
-                "{:.2}",
-                ours.median.as_secs_f64() / peer.median.as_secs_f64()
-            )
+        (Some(ours @ Measure::Time(_)), Some(peer @ Measure::Time(_)))
+        | (Some(ours @ Measure::Requests(_)), Some(peer @ Measure::Requests(_)))
+            if peer.median() > 0.0 =>
+        {
+            format!("{:.2}", ours.median() / peer.median())
         }
         _ => "-".to_string(),
     }

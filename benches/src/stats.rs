@@ -1,4 +1,4 @@
-//! Summaries of timing samples: the median and the 90th percentile.
+//! Summaries of samples: the median and the 90th percentile, of timings and of counts.
 
 use std::time::Duration;
 
@@ -14,16 +14,11 @@ impl Summary {
     /// `None` for no samples. Percentiles are nearest-rank, so each is a time actually measured
     /// (the median of an even count is the lower middle one).
     pub fn of(samples: &[Duration]) -> Option<Self> {
-        let mut sorted = samples.to_vec();
-        sorted.sort();
-        let nearest_rank = |fraction: f64| {
-            let rank = (fraction * sorted.len() as f64).ceil() as usize;
-            sorted[rank.clamp(1, sorted.len()) - 1]
-        };
-        (!sorted.is_empty()).then(|| Self {
-            median: nearest_rank(0.5),
-            p90: nearest_rank(0.9),
-            samples: sorted.len(),
+        let (median, p90) = median_and_p90(samples)?;
+        Some(Self {
+            median,
+            p90,
+            samples: samples.len(),
         })
     }
 
@@ -35,6 +30,38 @@ impl Summary {
             .collect();
         Self::of(&samples)
     }
+}
+
+/// The median and 90th percentile of counts (requests per query), taken as [`Summary`] takes
+/// them, so a count's median belongs to the same kind of sample as a time's.
+#[derive(Debug, Clone, Copy)]
+pub struct CountSummary {
+    pub median: u64,
+    pub p90: u64,
+    pub samples: usize,
+}
+
+impl CountSummary {
+    /// `None` for no samples.
+    pub fn of(samples: &[u64]) -> Option<Self> {
+        let (median, p90) = median_and_p90(samples)?;
+        Some(Self {
+            median,
+            p90,
+            samples: samples.len(),
+        })
+    }
+}
+
+/// Nearest-rank median and 90th percentile; `None` for no samples.
+fn median_and_p90<T: Ord + Copy>(samples: &[T]) -> Option<(T, T)> {
+    let mut sorted = samples.to_vec();
+    sorted.sort();
+    let nearest_rank = |fraction: f64| {
+        let rank = (fraction * sorted.len() as f64).ceil() as usize;
+        sorted[rank.clamp(1, sorted.len()) - 1]
+    };
+    (!sorted.is_empty()).then(|| (nearest_rank(0.5), nearest_rank(0.9)))
 }
 
 /// A duration in milliseconds, with the precision a reader needs.
