@@ -101,6 +101,12 @@ pub fn write_lake_at(uri: &str, storage_options: &HashMap<String, String>) {
     delta_writer_at("lake", uri, storage_options, None);
 }
 
+/// Copies the local table folder `source` (a golden table Spark wrote) to `uri`, file by file.
+pub fn upload_table_at(source: &Path, uri: &str, storage_options: &HashMap<String, String>) {
+    let source = source.to_str().expect("test paths are UTF-8");
+    run_delta_writer_at(&["upload", uri, source], storage_options);
+}
+
 /// [`read_as_written`] for a table at an object-store URI: its rows as the `deltalake` Python
 /// package reads them there.
 pub async fn read_as_written_at(

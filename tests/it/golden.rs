@@ -169,7 +169,7 @@ async fn assert_reads_expected_rows(name: &str) {
 }
 
 /// The rows Spark recorded in `NAME/expected/` (every parquet file in it).
-async fn read_expected(name: &str) -> (SchemaRef, Vec<RecordBatch>) {
+pub(crate) async fn read_expected(name: &str) -> (SchemaRef, Vec<RecordBatch>) {
     read_parquet(&golden_root().join(name).join("expected")).await
 }
 

@@ -2,5 +2,6 @@
 //! emulator that the test starts for itself (`lakeshore_tests::emulators`).
 
 mod concurrent;
+mod golden;
 mod harness;
 mod lake;
