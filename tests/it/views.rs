@@ -164,6 +164,27 @@ async fn an_external_table_reads_its_location_and_dropping_it_keeps_the_data() {
     )
     .await;
     assert!(not_delta.contains("not a Delta table"), "{not_delta}");
+
+    // Credentials would be kept in the stored definition, for every reader: refused.
+    for with_credentials in [
+        format!(
+            "CREATE EXTERNAL TABLE ext.keyed STORED AS DELTA LOCATION '{}' \
+             OPTIONS ('aws_secret_access_key' 'not-to-be-kept')",
+            table.display()
+        ),
+        "CREATE EXTERNAL TABLE ext.keyed STORED AS DELTA \
+         LOCATION 'az://container/t?sv=2024&sig=not-to-be-kept'"
+            .to_string(),
+    ] {
+        let refused = query_error(&engine, &with_credentials).await;
+        assert!(
+            refused.contains("ext.keyed") && refused.contains("--storage-option"),
+            "{refused}"
+        );
+        assert!(!refused.contains("not-to-be-kept"), "{refused}");
+    }
+    let never_made = query_error(&engine, "SELECT * FROM ext.keyed").await;
+    assert!(never_made.contains("keyed"), "{never_made}");
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -68,6 +68,15 @@ impl LakeChange<'_> {
                 "external table {qualified} needs exactly one LOCATION"
             )));
         };
+        // The definition is kept in the lake for every reader: credentials must not be in it.
+        let url = folder_url(location)?;
+        if !table.options.is_empty() || url.password().is_some() || url.query().is_some() {
+            return Err(plan_error(format!(
+                "external table {qualified}: OPTIONS and credentials in the LOCATION are not \
+                 accepted, as the definition is stored in the lake for every reader; give them \
+                 with --storage-option or the --config file"
+            )));
+        }
         self.refuse_lake_table(&schema, &name).await?;
         match self.catalog.objects().kind(&schema, &name) {
             Some(ObjectKind::View) => {
@@ -85,7 +94,6 @@ impl LakeChange<'_> {
             _ => {}
         }
         // Read it now, so a wrong location fails here rather than in every later query.
-        let url = folder_url(location)?;
         TableRefresher::at(url.clone(), self.catalog.stores().clone())
             .latest()
             .await?;
