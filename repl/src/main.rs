@@ -4,6 +4,7 @@
 mod args;
 mod backend;
 mod demo;
+mod nested_json;
 mod password;
 mod print_format;
 mod progress;

@@ -14,6 +14,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use futures::StreamExt;
 use lakeshore_engine::EngineError;
 
+use crate::nested_json::nested_as_json;
 use crate::table::TextTable;
 use crate::text_rows::text_rows;
 
@@ -164,7 +165,7 @@ async fn print_delimited(
     // pipe from a real failure), so each batch is formatted into a buffer and written from there.
     let mut buffer = Vec::new();
     // An empty first batch writes the header, even when the query returns no rows.
-    let header = RecordBatch::new_empty(stream.schema());
+    let header = nested_as_json(&RecordBatch::new_empty(stream.schema()))?;
     builder
         .clone()
         .with_header(true)
@@ -177,7 +178,7 @@ async fn print_delimited(
             .clone()
             .with_header(false)
             .build(&mut buffer)
-            .write(&batch)?;
+            .write(&nested_as_json(&batch)?)?;
         out.write_all(&buffer)?;
     }
     Ok(())

@@ -25,6 +25,28 @@ fn csv_has_a_header_line_then_one_line_per_row() {
 }
 
 #[test]
+fn nested_values_are_json_text_in_csv_and_tsv() {
+    let lake = Lake::silver();
+    let nested = "SELECT id, named_struct('str', str, 'none', CAST(NULL AS INT)) AS s, \
+                  make_array(id, id + 1) AS l, map(['k'], [id]) AS m \
+                  FROM silver.updates WHERE id = 1";
+    assert_eq!(
+        query(&lake, "csv", nested, &[]),
+        "id,s,l,m\n1,\"{\"\"str\"\":\"\"N/A\"\",\"\"none\"\":null}\",\"[1,2]\",\"{\"\"k\"\":1}\"\n"
+    );
+    let tsv = query(&lake, "tsv", nested, &[]);
+    assert!(tsv.starts_with("id\ts\tl\tm\n1\t"), "{tsv}");
+    assert!(tsv.contains("[1,2]"), "{tsv}");
+    // A result of nested columns the log gives: the history of a table.
+    let history = query(&lake, "csv", "DESCRIBE HISTORY silver.updates", &[]);
+    assert!(history.starts_with("version,"), "{history}");
+    assert!(
+        history.contains("{\"\""),
+        "operation parameters as JSON: {history}"
+    );
+}
+
+#[test]
 fn tsv_separates_columns_with_tabs() {
     let lake = Lake::silver();
     assert_eq!(
