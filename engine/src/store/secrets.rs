@@ -30,7 +30,7 @@ const SECRET_KEY_WORDS: &[&str] = &[
 /// another's either.
 static SECRETS: RwLock<Vec<String>> = RwLock::new(Vec::new());
 
-/// Notes the secret values among `options`.
+/// Notes the secret values among `options`, in every form a message may show them.
 pub(crate) fn remember(options: &StorageOptions) {
     let mut secrets = SECRETS.write();
     for (key, value) in options.values() {
@@ -38,28 +38,15 @@ pub(crate) fn remember(options: &StorageOptions) {
         let secret = SECRET_KEY_WORDS.iter().any(|word| key.contains(word))
             // `key_id` names an account, like a user name; its secret is elsewhere.
             && !key.ends_with("key_id");
-        if secret && value.len() >= SHORTEST_SECRET && !secrets.contains(value) {
-            secrets.push(value.clone());
-            // An account key is held decoded, and a store's debug form (which delta-rs logs)
-            // prints it as a list of bytes: blank that form too.
-            if let Ok(bytes) = BASE64_STANDARD.decode(value.trim())
-                && bytes.len() >= SHORTEST_SECRET
-            {
-                secrets.push(format!("{bytes:?}"));
-            }
-            // A SAS token is also sent in pieces (`sig=...`), and shown decoded in a store's
-            // debug form: blank the signature alone too, as given and decoded.
-            for part in value.trim_start_matches('?').split('&') {
-                if let Some(signature) = part.strip_prefix("sig=")
-                    && signature.len() >= SHORTEST_SECRET
-                {
-                    secrets.push(signature.to_string());
-                    let decoded: String = url::form_urlencoded::parse(part.as_bytes())
-                        .map(|(_, value)| value.into_owned())
-                        .collect();
-                    if decoded != signature {
-                        secrets.push(decoded);
-                    }
+        if !secret || value.len() < SHORTEST_SECRET || secrets.contains(value) {
+            continue;
+        }
+        for form in shown_forms(value) {
+            // URLs carry a secret percent-encoded.
+            let encoded: String = url::form_urlencoded::byte_serialize(form.as_bytes()).collect();
+            for form in [form, encoded] {
+                if !secrets.contains(&form) {
+                    secrets.push(form);
                 }
             }
         }
@@ -68,18 +55,42 @@ pub(crate) fn remember(options: &StorageOptions) {
     secrets.sort_by_key(|secret| std::cmp::Reverse(secret.len()));
 }
 
+/// The secret `value` as given, and the pieces and decodings of it that messages show.
+fn shown_forms(value: &str) -> Vec<String> {
+    let mut forms = vec![value.to_string()];
+    // An account key is held decoded, and a store's debug form (which delta-rs logs) prints it
+    // as a list of bytes.
+    if let Ok(bytes) = BASE64_STANDARD.decode(value.trim())
+        && bytes.len() >= SHORTEST_SECRET
+    {
+        forms.push(format!("{bytes:?}"));
+    }
+    // A SAS token is also sent in pieces (`sig=...`), and shown decoded in a store's debug
+    // form: the signature alone, as given and decoded.
+    for part in value.trim_start_matches('?').split('&') {
+        if let Some(signature) = part.strip_prefix("sig=")
+            && signature.len() >= SHORTEST_SECRET
+        {
+            forms.push(signature.to_string());
+            let decoded: String = url::form_urlencoded::parse(part.as_bytes())
+                .map(|(_, value)| value.into_owned())
+                .collect();
+            if decoded != signature {
+                forms.push(decoded);
+            }
+        }
+    }
+    forms
+}
+
 /// `text` with every known secret replaced by `***`.
 pub(crate) fn redact(text: &str) -> String {
     let secrets = SECRETS.read();
     let mut redacted = text.to_string();
+    // Every form was worked out once, by `remember`: a log line pays only the search.
     for secret in secrets.iter() {
         if redacted.contains(secret.as_str()) {
             redacted = redacted.replace(secret.as_str(), "***");
-        }
-        // URLs carry the secret percent-encoded.
-        let encoded = url::form_urlencoded::byte_serialize(secret.as_bytes()).collect::<String>();
-        if encoded != *secret && redacted.contains(&encoded) {
-            redacted = redacted.replace(&encoded, "***");
         }
     }
     redacted
