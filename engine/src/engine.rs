@@ -21,7 +21,7 @@ use crate::config::EngineConfig;
 use crate::delta::within_statement;
 use crate::delta::{DeltaReads, DeltaScanFunction, parse_statement, tables_read_by};
 use crate::error::{EngineError, Result};
-use crate::preparation::{Preparation, PreparedStatement};
+use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
 use crate::store::{LakeObjectStoreRegistry, ObjectStores, RequestWatch};
 use crate::write::IngestMode;
@@ -85,16 +85,17 @@ impl Engine {
         let delta_scan = Arc::new(DeltaScanFunction::new(stores.clone()));
         ctx.register_udtf("delta_scan", delta_scan.clone());
         crate::functions::register_tsql_functions(&ctx);
-        let delta_reads = Arc::new(DeltaReads::new(delta_scan.clone()));
-        delta_reads.register(&ctx)?;
-        let preparation = Arc::new(Preparation::new(delta_scan, delta_reads));
+        DeltaReads::register(&ctx)?;
+        let preparation = Arc::new(Preparation::new(delta_scan));
 
         let catalog = match &config.lake {
             Some(lake) => {
                 let definitions = DefinitionsConfig {
                     location: config.catalog_location.clone(),
-                    session: ctx.state_weak_ref(),
-                    preparation: preparation.clone(),
+                    views: Arc::new(StatementViews::new(
+                        ctx.state_weak_ref(),
+                        preparation.clone(),
+                    )),
                 };
                 let catalog = Arc::new(
                     LakeCatalog::open(&config.catalog_name, lake, stores.clone(), definitions)

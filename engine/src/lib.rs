@@ -14,7 +14,7 @@ mod engine;
 mod error;
 mod functions;
 mod location;
-mod preparation;
+mod session;
 mod settings;
 mod statements;
 mod store;

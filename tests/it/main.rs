@@ -14,6 +14,7 @@ mod memory;
 mod object_stores;
 mod read_only;
 mod requests;
+mod statement_context;
 mod time_travel;
 mod views;
 mod writes;

@@ -6,9 +6,10 @@ mod layout;
 mod objects;
 mod schema;
 mod view;
+mod view_planner;
 
 use std::collections::BTreeMap;
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use datafusion::catalog::{CatalogProvider, SchemaProvider};
 use datafusion::error::DataFusionError;
@@ -22,9 +23,9 @@ pub(crate) use definitions::Definition;
 pub use layout::DEFAULT_SCHEMA;
 pub(crate) use layout::sql_name;
 pub(crate) use objects::{DefinedObjects, ObjectKind};
+pub(crate) use view_planner::ViewPlanner;
 
 use crate::delta::TableRefresher;
-use crate::preparation::Preparation;
 use crate::store::ObjectStores;
 pub use schema::LakeSchema;
 
@@ -48,13 +49,11 @@ pub struct LakeCatalog {
     objects: Arc<DefinedObjects>,
 }
 
-/// Where the catalog keeps the objects defined in SQL, and the session that plans views.
-pub struct DefinitionsConfig {
+/// Where the catalog keeps the objects defined in SQL, and what plans the views.
+pub(crate) struct DefinitionsConfig {
     /// The catalog folder; `<lake>/_lakeshore` when `None`.
     pub location: Option<String>,
-    pub session: Weak<parking_lot::RwLock<SessionState>>,
-    /// Loads what a view's statement reads before it is planned.
-    pub(crate) preparation: Arc<Preparation>,
+    pub views: Arc<dyn ViewPlanner>,
 }
 
 /// The catalog folder below the lake root, when none is configured.
@@ -83,8 +82,7 @@ impl LakeCatalog {
             name,
             DefinitionStore::open(definitions_folder, &stores)?,
             stores.clone(),
-            definitions.session,
-            definitions.preparation,
+            definitions.views,
         ));
         let store = stores.folder_store(&root)?;
         let catalog = Self {

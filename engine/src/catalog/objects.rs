@@ -3,21 +3,20 @@
 //! folder (files whose stamp is unchanged are not read again).
 
 use std::collections::{BTreeMap, BTreeSet};
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 use std::time::Instant;
 
 use datafusion::catalog::TableProvider;
 use datafusion::error::DataFusionError;
-use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::TableType;
 use parking_lot::RwLock;
 use url::Url;
 
 use super::definitions::{Definition, DefinitionStore, FileStamp};
 use super::view::plan_view;
+use super::view_planner::ViewPlanner;
 use crate::delta::{TableRefresher, accepted_since};
 use crate::error::{EngineError, Result};
-use crate::preparation::Preparation;
 use crate::store::ObjectStores;
 
 /// One defined object, as last read from its file.
@@ -59,9 +58,8 @@ pub(crate) struct DefinedObjects {
     catalog: String,
     store: DefinitionStore,
     stores: Arc<ObjectStores>,
-    /// Views are planned in the engine's session; weak, as the session owns the catalog.
-    session: Weak<RwLock<SessionState>>,
-    preparation: Arc<Preparation>,
+    /// Plans the views, in the statement that reads them.
+    views: Arc<dyn ViewPlanner>,
     entries: RwLock<BTreeMap<(String, String), Entry>>,
     /// When the listing `entries` come from began.
     listed_at: parking_lot::Mutex<Option<Instant>>,
@@ -72,15 +70,13 @@ impl DefinedObjects {
         catalog: &str,
         store: DefinitionStore,
         stores: Arc<ObjectStores>,
-        session: Weak<RwLock<SessionState>>,
-        preparation: Arc<Preparation>,
+        views: Arc<dyn ViewPlanner>,
     ) -> Self {
         Self {
             catalog: catalog.to_string(),
             store,
             stores,
-            session,
-            preparation,
+            views,
             entries: RwLock::new(BTreeMap::new()),
             listed_at: parking_lot::Mutex::new(None),
         }
@@ -250,8 +246,7 @@ impl DefinedObjects {
                 sql,
                 default_schema,
             }) => plan_view(
-                &self.session,
-                &self.preparation,
+                self.views.as_ref(),
                 &qualified,
                 &sql,
                 &self.catalog,

@@ -1,17 +1,14 @@
 //! Reading a stored view: its `CREATE VIEW` statement is planned anew each time, so the view
 //! follows the tables it reads (new versions, new columns) and fails clearly when one is gone.
 
-use std::sync::{Arc, Weak};
+use std::sync::Arc;
 
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::view::ViewTable;
 use datafusion::error::{DataFusionError, Result};
-use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::{DdlStatement, LogicalPlan};
-use datafusion::prelude::SessionContext;
-use parking_lot::RwLock;
 
-use crate::preparation::Preparation;
+use super::view_planner::ViewPlanner;
 
 /// How deep views may read other views: deeper is taken for a view that reads itself.
 const MAX_VIEW_DEPTH: usize = 32;
@@ -21,11 +18,10 @@ tokio::task_local! {
     static VIEW_DEPTH: usize;
 }
 
-/// The view `qualified_name` (`lake.gold.v`) defined by `sql`, planned in `session` with
+/// The view `qualified_name` (`lake.gold.v`) defined by `sql`, planned by `planner` with
 /// unqualified names resolving in `catalog.default_schema`.
 pub(crate) async fn plan_view(
-    session: &Weak<RwLock<SessionState>>,
-    preparation: &Preparation,
+    planner: &dyn ViewPlanner,
     qualified_name: &str,
     sql: &str,
     catalog: &str,
@@ -40,26 +36,10 @@ pub(crate) async fn plan_view(
             "views nest more than {MAX_VIEW_DEPTH} deep; does it read itself through other views?"
         )));
     }
-    let Some(session) = session.upgrade() else {
-        return Err(cannot("the engine is closing".to_string()));
-    };
-    let mut state = session.read().clone();
-    let options = state.config_mut().options_mut();
-    options.catalog.default_catalog = catalog.to_string();
-    options.catalog.default_schema = default_schema.to_string();
-    let ctx = SessionContext::new_with_state(state);
     let plan = VIEW_DEPTH
-        .scope(depth + 1, async {
-            let prepared = preparation
-                .prepare(&ctx, None, sql)
-                .await
-                .map_err(|e| cannot(e.to_string()))?;
-            ctx.state()
-                .statement_to_plan(prepared.statement)
-                .await
-                .map_err(|e| cannot(e.find_root().strip_backtrace()))
-        })
-        .await?;
+        .scope(depth + 1, planner.plan(sql, catalog, default_schema))
+        .await
+        .map_err(|e| cannot(e.to_string()))?;
     match plan {
         LogicalPlan::Ddl(DdlStatement::CreateView(view)) => Ok(Arc::new(ViewTable::new(
             Arc::unwrap_or_clone(view.input),

@@ -22,6 +22,7 @@ use deltalake::delta_datafusion::DeltaCdfTableProvider;
 use super::DeltaTableProvider;
 use super::commit_log::{CommitLog, shown};
 use super::preloaded::FunctionCall;
+use super::statement_reads::Read;
 use super::target::{Literal, TableTarget};
 use super::time_travel::parse_timestamp;
 use crate::error::Result;
@@ -73,6 +74,18 @@ impl FunctionCall for ChangesCall {
             start,
             end,
         })
+    }
+
+    fn target(&self) -> &TableTarget {
+        &self.target
+    }
+
+    fn with_target(self, target: TableTarget) -> Self {
+        Self { target, ..self }
+    }
+
+    fn into_read(self) -> Read {
+        Read::Changes(self)
     }
 }
 

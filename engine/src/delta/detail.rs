@@ -11,6 +11,7 @@ use deltalake::DeltaTable;
 use super::columns::{string_lists, string_maps};
 use super::commit_log::CommitLog;
 use super::preloaded::FunctionCall;
+use super::statement_reads::Read;
 use super::target::{Literal, TableTarget};
 use crate::error::Result;
 use crate::location::display_url;
@@ -35,6 +36,18 @@ impl FunctionCall for DetailCall {
                 "{DELTA_DETAIL} takes a table name or path, as in {DELTA_DETAIL}('silver.orders')"
             )),
         }
+    }
+
+    fn target(&self) -> &TableTarget {
+        &self.target
+    }
+
+    fn with_target(self, target: TableTarget) -> Self {
+        Self { target }
+    }
+
+    fn into_read(self) -> Read {
+        Read::Detail(self)
     }
 }
 

@@ -12,6 +12,7 @@ use serde_json::Value;
 use super::columns::{json_text, object_entries, string_maps};
 use super::commit_log::{Commit, CommitLog};
 use super::preloaded::FunctionCall;
+use super::statement_reads::Read;
 use super::target::{Literal, TableTarget};
 use crate::error::Result;
 
@@ -44,6 +45,18 @@ impl FunctionCall for HistoryCall {
             target: TableTarget::parse(table),
             limit,
         })
+    }
+
+    fn target(&self) -> &TableTarget {
+        &self.target
+    }
+
+    fn with_target(self, target: TableTarget) -> Self {
+        Self { target, ..self }
+    }
+
+    fn into_read(self) -> Read {
+        Read::History(self)
     }
 }
 

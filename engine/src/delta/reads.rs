@@ -2,42 +2,59 @@
 //! feed. [`DeltaReads::load`] reads, before planning, what a statement asks of them; the table
 //! functions and the time-travel planner it registers then serve what was read.
 
+use std::num::NonZeroUsize;
 use std::sync::Arc;
 
+use async_trait::async_trait;
 use datafusion::catalog::TableProvider;
-use datafusion::error::DataFusionError;
+use datafusion::common::TableReference;
 use datafusion::prelude::SessionContext;
 use deltalake::DeltaTable;
+use lru::LruCache;
 use parking_lot::Mutex;
 
 use super::changes::{ChangesCall, TABLE_CHANGES, changes_scan};
 use super::commit_log::CommitLog;
 use super::detail::{DELTA_DETAIL, DetailCall, detail_table};
 use super::history::{DELTA_HISTORY, HistoryCall, history_table};
-use super::preloaded::{PreloadedFunction, RecentlyUsed};
+use super::preloaded::{FunctionCall, PreloadedFunction};
+use super::statement_reads::{self, Read};
 use super::target::TableTarget;
-use super::time_travel::{TimeTravelPlanner, VersionSpec, check_data_files, parse_timestamp};
+use super::time_travel::{
+    TimeTravel, TimeTravelPlanner, VersionSpec, check_data_files, parse_timestamp,
+};
 use super::{DeltaScanFunction, DeltaTableProvider, StatementReferences};
-use crate::catalog::LakeCatalog;
 use crate::error::{EngineError, Result};
 
 /// An old snapshot: the table's location, its id (a table deleted and written again gets a new
 /// one) and the version.
 type SnapshotKey = (String, String, u64);
 
+/// How many old snapshots are kept for the statements that read them again.
+const KEPT_SNAPSHOTS: NonZeroUsize = NonZeroUsize::new(64).unwrap();
+
+/// How the statement layer finds the tables a statement names: the Delta layer reads tables,
+/// it does not know the catalog (which may list the lake again for a table created since).
+#[async_trait]
+pub(crate) trait TableLookup: Send + Sync {
+    /// `name` in full (`lake.silver.orders`), as the statement's names resolve.
+    fn full_name(&self, name: &TableReference) -> TableReference;
+
+    /// The table `name` names.
+    async fn table(&self, name: &TableReference) -> Result<Arc<dyn TableProvider>>;
+}
+
 #[derive(Debug)]
 pub(crate) struct DeltaReads {
     delta_scan: Arc<DeltaScanFunction>,
-    history: Arc<PreloadedFunction<HistoryCall>>,
-    detail: Arc<PreloadedFunction<DetailCall>>,
-    changes: Arc<PreloadedFunction<ChangesCall>>,
-    time_travel: Arc<TimeTravelPlanner>,
     /// Old snapshots never change: they are kept for the statements that read them again.
-    snapshots: Mutex<RecentlyUsed<SnapshotKey, Arc<dyn TableProvider>>>,
+    snapshots: Mutex<LruCache<SnapshotKey, Arc<dyn TableProvider>>>,
 }
 
 /// A Delta table a statement names, at its latest version.
 struct FoundTable {
+    /// The table as resolved: its full SQL name, or its location's URL.
+    target: TableTarget,
     /// How messages name it.
     shown: String,
     /// Its full SQL name, when it was named in SQL.
@@ -50,32 +67,37 @@ impl DeltaReads {
     pub(crate) fn new(delta_scan: Arc<DeltaScanFunction>) -> Self {
         Self {
             delta_scan,
-            history: Arc::new(PreloadedFunction::new()),
-            detail: Arc::new(PreloadedFunction::new()),
-            changes: Arc::new(PreloadedFunction::new()),
-            time_travel: Arc::new(TimeTravelPlanner::new()),
-            snapshots: Mutex::new(RecentlyUsed::new()),
+            snapshots: Mutex::new(LruCache::new(KEPT_SNAPSHOTS)),
         }
     }
 
     /// Makes the functions and the time-travel syntax known to `ctx`.
-    pub(crate) fn register(&self, ctx: &SessionContext) -> Result<()> {
-        ctx.register_udtf(DELTA_HISTORY, self.history.clone());
-        ctx.register_udtf(DELTA_DETAIL, self.detail.clone());
-        ctx.register_udtf(TABLE_CHANGES, self.changes.clone());
-        ctx.register_relation_planner(self.time_travel.clone())?;
+    pub(crate) fn register(ctx: &SessionContext) -> Result<()> {
+        ctx.register_udtf(
+            DELTA_HISTORY,
+            Arc::new(PreloadedFunction::<HistoryCall>::new()),
+        );
+        ctx.register_udtf(
+            DELTA_DETAIL,
+            Arc::new(PreloadedFunction::<DetailCall>::new()),
+        );
+        ctx.register_udtf(
+            TABLE_CHANGES,
+            Arc::new(PreloadedFunction::<ChangesCall>::new()),
+        );
+        ctx.register_relation_planner(Arc::new(TimeTravelPlanner))?;
         Ok(())
     }
 
-    /// Reads what the statement's time travel, history, detail and change feed ask for.
+    /// Reads what the statement's time travel, history, detail and change feed ask for, and
+    /// keeps it for the statement's planning (see [`statement_reads`]).
     pub(crate) async fn load(
         &self,
-        ctx: &SessionContext,
-        catalog: Option<&LakeCatalog>,
+        tables: &dyn TableLookup,
         references: &StatementReferences,
     ) -> Result<()> {
         for travel in &references.time_travels {
-            let found = self.find(ctx, catalog, &travel.target).await?;
+            let found = self.find(tables, &travel.target).await?;
             let log = CommitLog::list(&found.shown, &found.table).await?;
             let version = match &travel.at {
                 VersionSpec::Version(version) => {
@@ -93,54 +115,46 @@ impl DeltaReads {
                 }
             };
             let scan = self.snapshot_at(&found, version).await?;
-            self.time_travel.loaded(travel.clone(), scan);
+            let read = TimeTravel {
+                target: found.target,
+                at: travel.at.clone(),
+            };
+            statement_reads::keep(Read::Version(read), scan);
         }
         for call in &references.histories {
-            let found = self.find(ctx, catalog, &call.target).await?;
+            let found = self.find(tables, &call.target).await?;
             let log = CommitLog::list(&found.shown, &found.table).await?;
             let history = history_table(&log, call.limit).await?;
-            self.history.loaded(call.clone(), Arc::new(history));
+            keep(call, found.target, Arc::new(history));
         }
         for call in &references.details {
-            let found = self.find(ctx, catalog, &call.target).await?;
+            let found = self.find(tables, &call.target).await?;
             let log = CommitLog::list(&found.shown, &found.table).await?;
             let detail = detail_table(found.sql_name.as_deref(), &found.table, &log).await?;
-            self.detail.loaded(call.clone(), Arc::new(detail));
+            keep(call, found.target, Arc::new(detail));
         }
         for call in &references.changes {
-            let found = self.find(ctx, catalog, &call.target).await?;
+            let found = self.find(tables, &call.target).await?;
             let log = CommitLog::list(&found.shown, &found.table).await?;
             let changes = changes_scan(&found.shown, &found.table, &log, call).await?;
-            self.changes.loaded(call.clone(), changes);
+            keep(call, found.target, changes);
         }
         Ok(())
     }
 
     /// The latest snapshot of the table `target` names.
-    async fn find(
-        &self,
-        ctx: &SessionContext,
-        catalog: Option<&LakeCatalog>,
-        target: &TableTarget,
-    ) -> Result<FoundTable> {
-        let (provider, sql_name) = match target {
-            TableTarget::Location(location) => (self.delta_scan.latest(location).await?, None),
+    async fn find(&self, tables: &dyn TableLookup, target: &TableTarget) -> Result<FoundTable> {
+        let (provider, resolved, sql_name) = match target {
+            TableTarget::Location(location) => {
+                let url = crate::location::folder_url(location)?;
+                let provider = self.delta_scan.latest(location).await?;
+                (provider, TableTarget::Location(url.to_string()), None)
+            }
             TableTarget::Name(name) => {
-                let options = ctx.state().config().options().catalog.clone();
-                let full = name
-                    .clone()
-                    .resolve(&options.default_catalog, &options.default_schema)
-                    .to_string();
-                let mut found = ctx.table_provider(name.clone()).await;
-                // A table created since the lake was last listed: list it again, once.
-                if let (Err(_), Some(catalog)) = (&found, catalog) {
-                    catalog.refresh().await?;
-                    found = ctx.table_provider(name.clone()).await;
-                }
-                let provider = found.map_err(|_| {
-                    EngineError::Query(DataFusionError::Plan(format!("table '{full}' not found")))
-                })?;
-                (provider, Some(full))
+                let full = tables.full_name(name);
+                let provider = tables.table(name).await?;
+                let sql_name = full.to_string();
+                (provider, TableTarget::Name(full), Some(sql_name))
             }
         };
         let delta = provider
@@ -155,6 +169,7 @@ impl DeltaReads {
             });
         };
         Ok(FoundTable {
+            target: resolved,
             shown: shown.to_string(),
             sql_name,
             table: table.clone(),
@@ -177,7 +192,7 @@ impl DeltaReads {
             version,
         );
         if let Some(scan) = self.snapshots.lock().get(&key) {
-            return Ok(scan);
+            return Ok(scan.clone());
         }
         let mut old = found.table.clone();
         if old.version() != Some(version) {
@@ -189,7 +204,12 @@ impl DeltaReads {
         let name = format!("{} version {version}", found.shown);
         let scan: Arc<dyn TableProvider> =
             Arc::new(DeltaTableProvider::try_new(&name, &old).await?);
-        self.snapshots.lock().insert(key, scan.clone());
+        self.snapshots.lock().put(key, scan.clone());
         Ok(scan)
     }
+}
+
+/// Keeps what `call` read of the table `resolved`, for the statement's planning.
+fn keep<C: FunctionCall>(call: &C, resolved: TableTarget, read: Arc<dyn TableProvider>) {
+    statement_reads::keep(call.clone().with_target(resolved).into_read(), read);
 }

@@ -13,8 +13,8 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::DeltaTableProvider;
-use super::freshness::accepted_since;
 use super::log_cache::LogFileCache;
+use super::statement_reads::accepted_since;
 use super::writer_only_features::WriterOnlyFeaturesHidden;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;

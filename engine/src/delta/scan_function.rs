@@ -3,7 +3,7 @@
 //!
 //! DataFusion calls table functions synchronously while planning, but loading a table is I/O.
 //! So the engine loads the locations a statement names (see [`super::StatementReferences`])
-//! before planning it, and the function hands out what was loaded.
+//! before planning it, and the function hands out what the statement read.
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -17,6 +17,7 @@ use parking_lot::Mutex;
 
 use super::TableRefresher;
 use super::references::DELTA_SCAN;
+use super::statement_reads::{self, Read};
 use crate::error::Result as EngineResult;
 use crate::location::folder_url;
 
@@ -25,8 +26,6 @@ pub(crate) struct DeltaScanFunction {
     stores: Arc<ObjectStores>,
     /// Tables read by path so far, by location as written; each keeps its snapshot fresh.
     tables: Mutex<HashMap<String, Arc<TableRefresher>>>,
-    /// The latest scan of each location, for the statement being planned.
-    scans: Mutex<HashMap<String, Arc<dyn TableProvider>>>,
 }
 
 impl DeltaScanFunction {
@@ -34,15 +33,14 @@ impl DeltaScanFunction {
         Self {
             stores,
             tables: Mutex::new(HashMap::new()),
-            scans: Mutex::new(HashMap::new()),
         }
     }
 
-    /// Brings each location up to date, so planning can read it.
+    /// Brings each location up to date, for the running statement's planning.
     pub(crate) async fn load(&self, locations: &[String]) -> EngineResult<()> {
         for location in locations {
             let scan = self.latest(location).await?;
-            self.scans.lock().insert(location.clone(), scan);
+            statement_reads::keep(Read::Latest(folder_url(location)?.to_string()), scan);
         }
         Ok(())
     }
@@ -79,10 +77,9 @@ impl TableFunctionImpl for DeltaScanFunction {
                  as in {DELTA_SCAN}('/data/silver/orders')"
             )));
         };
-        self.scans.lock().get(location).cloned().ok_or_else(|| {
-            DataFusionError::Plan(format!(
-                "{DELTA_SCAN}('{location}') was not loaded: run the statement through Engine::execute"
-            ))
+        let url = folder_url(location).map_err(|error| DataFusionError::Plan(error.to_string()))?;
+        statement_reads::taken(&Read::Latest(url.to_string()), || {
+            format!("{DELTA_SCAN}('{location}')")
         })
     }
 }

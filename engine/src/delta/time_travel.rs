@@ -1,16 +1,18 @@
 //! Time travel: `FROM t VERSION AS OF 3`, `FROM t TIMESTAMP AS OF '2024-05-01 10:00:00'` and
 //! `delta_scan('/data/t', version => 3)` / `delta_scan('/data/t', timestamp => '...')`.
 //!
-//! The engine loads each old snapshot a statement asks for before planning it (see
+//! The engine reads each old snapshot a statement asks for before planning it (see
 //! [`super::DeltaReads`]); [`TimeTravelPlanner`] then plans those table factors as scans of
-//! what was loaded. Old snapshots never change, so they are kept for later statements.
+//! what the statement read (see [`super::statement_reads`]).
 
 use std::collections::HashSet;
 use std::fmt;
-use std::sync::Arc;
 
+use super::references::DELTA_SCAN;
+use super::statement_reads::{self, Read};
+use super::target::{Literal, TableTarget};
+use crate::error::EngineError;
 use chrono::{DateTime, NaiveDate, NaiveDateTime, Utc};
-use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::{DataFusionError, Result};
@@ -24,12 +26,6 @@ use datafusion::sql::sqlparser::ast::{
 };
 use deltalake::{DeltaTable, DeltaTableError};
 use object_store::ObjectStoreExt as _;
-use parking_lot::Mutex;
-
-use super::preloaded::RecentlyUsed;
-use super::references::DELTA_SCAN;
-use super::target::{Literal, TableTarget};
-use crate::error::EngineError;
 
 /// Which version of a table to read.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -225,41 +221,27 @@ pub(crate) async fn check_data_files(
     Ok(())
 }
 
-/// Plans time-travelling table factors as scans of the snapshots loaded for them.
+/// Plans time-travelling table factors as scans of the snapshots the statement read for them.
 #[derive(Debug)]
-pub(crate) struct TimeTravelPlanner {
-    loaded: Mutex<RecentlyUsed<TimeTravel, Arc<dyn TableProvider>>>,
-}
-
-impl TimeTravelPlanner {
-    pub(crate) fn new() -> Self {
-        Self {
-            loaded: Mutex::new(RecentlyUsed::new()),
-        }
-    }
-
-    /// Records the scan to plan for `travel`.
-    pub(crate) fn loaded(&self, travel: TimeTravel, scan: Arc<dyn TableProvider>) {
-        self.loaded.lock().insert(travel, scan);
-    }
-}
+pub(crate) struct TimeTravelPlanner;
 
 impl RelationPlanner for TimeTravelPlanner {
     fn plan_relation(
         &self,
         relation: TableFactor,
-        _context: &mut dyn RelationPlannerContext,
+        context: &mut dyn RelationPlannerContext,
     ) -> Result<RelationPlanning> {
         let travel = match TimeTravel::of_factor(&relation) {
             None => return Ok(RelationPlanning::Original(Box::new(relation))),
             Some(travel) => travel.map_err(DataFusionError::Plan)?,
         };
-        let Some(scan) = self.loaded.lock().get(&travel) else {
-            return Err(DataFusionError::Plan(format!(
-                "table {} was not loaded for time travel: run the statement through Engine::execute",
-                travel.target
-            )));
+        let names = &context.context_provider().options().catalog;
+        let read = TimeTravel {
+            target: statement_reads::resolved(&travel.target, names)?,
+            at: travel.at.clone(),
         };
+        let shown = format!("{} {}", read.target, read.at);
+        let scan = statement_reads::taken(&Read::Version(read), || shown)?;
         let TableFactor::Table { alias, .. } = relation else {
             return Err(DataFusionError::Internal(
                 "time travel applies to tables only".to_string(),

@@ -100,3 +100,48 @@ async fn a_set_lasts_for_its_session_and_reaches_no_other() {
     let mut c = server.client().await;
     assert_eq!(batch_size(&mut c).await, default);
 }
+
+/// Sessions whose current schemas hold tables of one name read their own, at once: what one
+/// statement reads before planning (an old version, a history) is never another's.
+#[tokio::test(flavor = "multi_thread")]
+async fn sessions_in_other_schemas_time_travel_their_own_tables_at_once() {
+    let lake = tempfile::tempdir().unwrap();
+    let silver = lake.path().join("silver/orders");
+    lakeshore_tests::delta_writer("create", &silver, Some(100));
+    lakeshore_tests::delta_writer("append", &silver, Some(5));
+    lakeshore_tests::delta_writer("append", &silver, Some(5));
+    let bronze = lake.path().join("bronze/orders");
+    lakeshore_tests::delta_writer("create", &bronze, Some(10));
+    lakeshore_tests::delta_writer("append", &bronze, Some(3));
+    let server = TestServer::start(lake.path(), &[]);
+
+    let mut sessions = Vec::new();
+    for (schema, expected) in [
+        ("silver", "n=100 | versions=3"),
+        ("bronze", "n=10 | versions=2"),
+    ] {
+        for _ in 0..3 {
+            let mut client = server.client().await;
+            set_schema(&mut client, schema).await;
+            sessions.push(tokio::spawn(async move {
+                for _ in 0..10 {
+                    let rows = query(
+                        &mut client,
+                        "SELECT (SELECT count(*) FROM orders VERSION AS OF 0) AS n, \
+                         (SELECT count(*) FROM delta_history('orders')) AS versions",
+                    )
+                    .await
+                    .unwrap();
+                    assert_eq!(
+                        canonical_rows(&rows),
+                        vec![expected.to_string()],
+                        "a session in {schema} read another schema's table"
+                    );
+                }
+            }));
+        }
+    }
+    for session in sessions {
+        session.await.unwrap();
+    }
+}
