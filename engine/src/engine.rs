@@ -20,7 +20,7 @@ use crate::changes::{plan_change, refuse_writes, statement_writes};
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
 use crate::delta::{DeltaReads, DeltaScanFunction, parse_statement, tables_read_by};
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, ErrorKind, Result};
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
 use crate::store::{LakeObjectStoreRegistry, ObjectStores, RequestWatch};
@@ -202,9 +202,7 @@ impl Engine {
             .await
         {
             // A table or layer created since we last listed the lake: list again, once.
-            Err(EngineError::Query(error))
-                if self.catalog.is_some() && names_missing_relation(&error) =>
-            {
+            Err(error) if self.catalog.is_some() && error.kind() == ErrorKind::NotFound => {
                 if let Some(catalog) = &self.catalog {
                     catalog.refresh().await?;
                 }
@@ -259,10 +257,4 @@ impl Engine {
         };
         crate::changes::ingest(catalog, &self.ctx.state(), table, input, mode).await
     }
-}
-
-/// Whether planning failed because a schema or table is unknown (and a fresh listing may help).
-fn names_missing_relation(error: &DataFusionError) -> bool {
-    let message = error.find_root().to_string();
-    message.contains("not found") || message.contains("failed to resolve schema")
 }

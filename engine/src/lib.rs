@@ -22,7 +22,7 @@ mod write;
 
 pub use config::EngineConfig;
 pub use engine::Engine;
-pub use error::{EngineError, Result};
+pub use error::{EngineError, ErrorKind, Result};
 pub use location::display_url;
 pub use settings::Staleness;
 pub use statements::split_statements;

@@ -1,7 +1,7 @@
 //! Everything that can fail in the server, each mapped to the gRPC status a client sees.
 
 use datafusion::error::DataFusionError;
-use lakeshore_engine::EngineError;
+use lakeshore_engine::{EngineError, ErrorKind};
 use tonic::{Code, Status};
 
 /// Longest message sent to a client: enough to name what failed and why, never a dump.
@@ -95,53 +95,19 @@ impl From<arrow::error::ArrowError> for ServerError {
     }
 }
 
-/// The gRPC code of an engine error: whose fault it is and whether retrying can help.
+/// The gRPC code of an engine error, from its kind: whose fault it is and whether retrying
+/// can help.
 fn engine_code(error: &EngineError) -> Code {
-    match error {
-        EngineError::InvalidLocation { .. } | EngineError::Config(_) => Code::InvalidArgument,
-        EngineError::Lake { .. } => Code::Unavailable,
-        EngineError::Table { reason, .. } if says_missing(reason) => Code::NotFound,
-        EngineError::Table { .. } => Code::FailedPrecondition,
-        EngineError::Query(error) => datafusion_code(error),
-        EngineError::ReadOnly(_) => Code::PermissionDenied,
-        EngineError::Definitions { .. } => Code::FailedPrecondition,
-    }
-}
-
-fn datafusion_code(error: &DataFusionError) -> Code {
-    match error {
-        DataFusionError::Context(_, inner) => datafusion_code(inner),
-        DataFusionError::Shared(inner) => datafusion_code(inner),
-        DataFusionError::Diagnostic(_, inner) => datafusion_code(inner),
-        DataFusionError::Collection(errors) => {
-            errors.first().map_or(Code::Internal, datafusion_code)
-        }
-        DataFusionError::External(inner) => match inner.downcast_ref::<EngineError>() {
-            Some(engine) => engine_code(engine),
-            None => match inner.downcast_ref::<DataFusionError>() {
-                Some(error) => datafusion_code(error),
-                None => Code::Internal,
-            },
-        },
-        DataFusionError::ResourcesExhausted(_) => Code::ResourceExhausted,
-        DataFusionError::SQL(..) => Code::InvalidArgument,
-        DataFusionError::Plan(_) | DataFusionError::SchemaError(..) => {
-            if says_missing(&error.to_string()) {
-                Code::NotFound
-            } else {
-                Code::InvalidArgument
-            }
-        }
-        DataFusionError::NotImplemented(_) => Code::Unimplemented,
-        DataFusionError::ArrowError(..) | DataFusionError::Execution(_) => Code::InvalidArgument,
-        DataFusionError::ObjectStore(_) | DataFusionError::IoError(_) => Code::Unavailable,
+    match error.kind() {
+        ErrorKind::NotFound => Code::NotFound,
+        ErrorKind::AlreadyExists => Code::AlreadyExists,
+        ErrorKind::InvalidInput => Code::InvalidArgument,
+        ErrorKind::ReadOnly => Code::PermissionDenied,
+        ErrorKind::Broken => Code::FailedPrecondition,
+        ErrorKind::Unavailable => Code::Unavailable,
+        ErrorKind::ResourceExhausted => Code::ResourceExhausted,
         _ => Code::Internal,
     }
-}
-
-fn says_missing(message: &str) -> bool {
-    let message = message.to_lowercase();
-    message.contains("not found") || message.contains("does not exist")
 }
 
 /// At most [`MAX_MESSAGE_CHARS`] characters, cut at a character boundary.

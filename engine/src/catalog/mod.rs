@@ -287,9 +287,11 @@ impl CatalogProvider for LakeCatalog {
         schema: Arc<dyn SchemaProvider>,
     ) -> datafusion::error::Result<Option<Arc<dyn SchemaProvider>>> {
         if self.layers.read().contains_key(name) {
-            return Err(DataFusionError::Plan(format!(
-                "schema {}.{name} already exists: it is a folder of the lake",
-                self.name
+            return Err(DataFusionError::External(Box::new(
+                EngineError::AlreadyExists(format!(
+                    "schema {}.{name} already exists: it is a folder of the lake",
+                    self.name
+                )),
             )));
         }
         Ok(self.created.write().insert(name.to_string(), schema))

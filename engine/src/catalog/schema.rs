@@ -163,9 +163,11 @@ impl SchemaProvider for LakeSchema {
         if self.lake_tables.read().contains_key(&name)
             || self.objects.kind(&self.name, &name).is_some()
         {
-            return Err(DataFusionError::Plan(format!(
-                "table {}.{name} already exists in the lake",
-                self.qualified_name
+            return Err(DataFusionError::External(Box::new(
+                crate::error::EngineError::AlreadyExists(format!(
+                    "table {}.{name} already exists in the lake",
+                    self.qualified_name
+                )),
             )));
         }
         Ok(self.registered.write().insert(name, table))

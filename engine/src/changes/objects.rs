@@ -8,7 +8,7 @@ use datafusion::logical_expr::{
 use super::{LakeChange, check_name, done, plan_error};
 use crate::catalog::{Definition, ObjectKind};
 use crate::delta::TableRefresher;
-use crate::error::Result;
+use crate::error::{EngineError, Result};
 use crate::location::{display_url, folder_url};
 
 impl LakeChange<'_> {
@@ -26,7 +26,7 @@ impl LakeChange<'_> {
                 )));
             }
             Some(_) if !view.or_replace => {
-                return Err(plan_error(format!(
+                return Err(EngineError::AlreadyExists(format!(
                     "view {qualified} already exists; use CREATE OR REPLACE VIEW to change it"
                 )));
             }
@@ -86,7 +86,7 @@ impl LakeChange<'_> {
             }
             Some(_) if table.if_not_exists => return Ok(done()),
             Some(_) if !table.or_replace => {
-                return Err(plan_error(format!(
+                return Err(EngineError::AlreadyExists(format!(
                     "external table {qualified} already exists; drop it first, or use CREATE \
                      OR REPLACE EXTERNAL TABLE"
                 )));

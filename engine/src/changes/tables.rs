@@ -58,7 +58,7 @@ impl LakeChange<'_> {
         if let Some(folder) = &found
             && !create.or_replace
         {
-            return Err(plan_error(format!(
+            return Err(EngineError::AlreadyExists(format!(
                 "table {qualified} already exists (folder {folder}); use CREATE OR REPLACE TABLE \
                  to replace it"
             )));

@@ -97,8 +97,9 @@ impl CommitLog {
         if (self.earliest..=self.latest).contains(&version) {
             return Ok(());
         }
-        Err(self.error(format!(
-            "version {version} does not exist: {}",
+        Err(EngineError::NotFound(format!(
+            "table {}: version {version} does not exist: {}",
+            self.name,
             self.range_in_words()
         )))
     }

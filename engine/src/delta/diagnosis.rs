@@ -3,6 +3,17 @@
 
 use deltalake::DeltaTableError;
 
+use crate::error::EngineError;
+
+/// The error of the Delta table `table` that failed to load, with the cause in words a user can
+/// act on.
+pub(crate) fn table_error(table: impl Into<String>, source: &DeltaTableError) -> EngineError {
+    EngineError::Table {
+        table: table.into(),
+        reason: describe_delta_error(source),
+    }
+}
+
 /// The cause of a Delta failure, in words a user can act on. delta-rs' messages are kept, with
 /// the common cases said plainly.
 pub(crate) fn describe_delta_error(error: &DeltaTableError) -> String {

@@ -26,7 +26,7 @@ mod target;
 mod time_travel;
 mod writer_only_features;
 
-pub(crate) use diagnosis::{describe_delta_error, describe_message};
+pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};
 pub(crate) use provider::{DeltaTableProvider, tables_read_by};
 pub(crate) use reads::{DeltaReads, TableLookup};
 pub(crate) use references::StatementReferences;

@@ -16,6 +16,7 @@ use parking_lot::Mutex;
 use super::changes::{ChangesCall, TABLE_CHANGES, changes_scan};
 use super::commit_log::CommitLog;
 use super::detail::{DELTA_DETAIL, DetailCall, detail_table};
+use super::diagnosis::table_error;
 use super::history::{DELTA_HISTORY, HistoryCall, history_table};
 use super::preloaded::{FunctionCall, PreloadedFunction};
 use super::statement_reads::{self, Read};
@@ -185,7 +186,7 @@ impl DeltaReads {
         let snapshot = found
             .table
             .snapshot()
-            .map_err(|e| EngineError::table(&found.shown, &e))?;
+            .map_err(|e| table_error(&found.shown, &e))?;
         let key = (
             found.table.table_url().to_string(),
             snapshot.metadata().id().to_string(),
@@ -198,7 +199,7 @@ impl DeltaReads {
         if old.version() != Some(version) {
             old.load_version(version)
                 .await
-                .map_err(|e| EngineError::table(&found.shown, &e))?;
+                .map_err(|e| table_error(&found.shown, &e))?;
             check_data_files(&found.shown, &found.table, &old).await?;
         }
         let name = format!("{} version {version}", found.shown);

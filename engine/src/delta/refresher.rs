@@ -13,6 +13,7 @@ use tokio::sync::Mutex;
 use url::Url;
 
 use super::DeltaTableProvider;
+use super::diagnosis::table_error;
 use super::log_cache::LogFileCache;
 use super::statement_reads::accepted_since;
 use super::writer_only_features::WriterOnlyFeaturesHidden;
@@ -161,7 +162,7 @@ impl TableRefresher {
                 held.table
                     .update_incremental(None)
                     .await
-                    .map_err(|e| EngineError::table(&self.name, &e))?;
+                    .map_err(|e| table_error(&self.name, &e))?;
                 tracing::debug!(table = %self.name, ?before, now = ?held.table.version(), "newer commits read");
                 held.commit = self.listing_from(&held.table).await?.commit_of(&held.table);
                 held.scan = self.scan_of(&held.table).await?;
@@ -193,7 +194,7 @@ impl TableRefresher {
             .table_builder(&self.url, Some(store))?
             .load()
             .await
-            .map_err(|e| EngineError::table(&self.name, &e))?;
+            .map_err(|e| table_error(&self.name, &e))?;
         let commit = self.listing_from(&table).await?.commit_of(&table);
         let scan = self.scan_of(&table).await?;
         log_files.clear();

@@ -8,6 +8,7 @@
 use std::collections::HashSet;
 use std::fmt;
 
+use super::diagnosis::table_error;
 use super::references::DELTA_SCAN;
 use super::statement_reads::{self, Read};
 use super::target::{Literal, TableTarget};
@@ -183,7 +184,7 @@ pub(crate) async fn check_data_files(
     latest: &DeltaTable,
     old: &DeltaTable,
 ) -> Result<(), EngineError> {
-    let failed = |e: &DeltaTableError| EngineError::table(name, e);
+    let failed = |e: &DeltaTableError| table_error(name, e);
     let shared: HashSet<String> = latest
         .snapshot()
         .map_err(|e| failed(&e))?

@@ -8,7 +8,6 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
-use datafusion::error::DataFusionError;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
 
@@ -100,10 +99,7 @@ impl TableLookup for SessionTables<'_> {
             found = self.ctx.table_provider(name.clone()).await;
         }
         found.map_err(|_| {
-            EngineError::Query(DataFusionError::Plan(format!(
-                "table '{}' not found",
-                self.full_name(name)
-            )))
+            EngineError::NotFound(format!("table '{}' not found", self.full_name(name)))
         })
     }
 }

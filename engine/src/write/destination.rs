@@ -86,7 +86,7 @@ impl Destination {
 
     /// An error about this table, from delta-rs.
     pub(crate) fn error(&self, error: &DeltaTableError) -> EngineError {
-        EngineError::table(&self.name, error)
+        crate::delta::table_error(&self.name, error)
     }
 
     /// An error about this table, with our words.

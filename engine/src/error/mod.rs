@@ -1,7 +1,16 @@
+//! The engine's one error type. Each error has a kind (see [`ErrorKind`]) that callers act
+//! on, such as the server choosing a gRPC status, without reading its message; and a message
+//! that reads as a sentence naming what failed (see [`describe`]).
+
+mod describe;
+mod kind;
+
 use datafusion::error::DataFusionError;
-use deltalake::DeltaTableError;
+
+pub use kind::ErrorKind;
 
 use crate::store::secrets::redact;
+use describe::describe_datafusion;
 
 /// Everything that can go wrong in the engine, each naming what failed. Messages that may quote
 /// a store's answer are redacted: no credential the engine was given ever shows.
@@ -27,6 +36,14 @@ pub enum EngineError {
     #[error("the lake is open read-only: {0} is refused")]
     ReadOnly(String),
 
+    /// What the statement names does not exist; the message names it.
+    #[error("{0}")]
+    NotFound(String),
+
+    /// What the statement would create exists already; the message names it.
+    #[error("{0}")]
+    AlreadyExists(String),
+
     /// The stored definitions of views and external tables (under `_lakeshore/`) could not be
     /// read or changed.
     #[error("catalog definitions at {location}: {}", redact(reason))]
@@ -40,32 +57,6 @@ pub enum EngineError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
-
-impl EngineError {
-    /// The error of a Delta table that failed to load, with the cause in words a user can act on.
-    pub(crate) fn table(table: impl Into<String>, source: &DeltaTableError) -> Self {
-        EngineError::Table {
-            table: table.into(),
-            reason: crate::delta::describe_delta_error(source),
-        }
-    }
-}
-
-/// DataFusion's messages, without the layers of context that repeat the same words, and with
-/// our own errors (carried through DataFusion as external errors) shown as they are.
-fn describe_datafusion(error: &DataFusionError) -> String {
-    match error {
-        DataFusionError::External(inner) => match inner.downcast_ref::<EngineError>() {
-            Some(engine) => engine.to_string(),
-            None => inner.to_string(),
-        },
-        DataFusionError::Context(context, inner) => {
-            format!("{context}: {}", describe_datafusion(inner))
-        }
-        DataFusionError::Shared(inner) => describe_datafusion(inner),
-        other => other.strip_backtrace().to_string(),
-    }
-}
 
 impl From<DataFusionError> for EngineError {
     fn from(error: DataFusionError) -> Self {
