@@ -341,3 +341,12 @@ pub fn canonical_rows(batches: &[RecordBatch]) -> Vec<String> {
     rows.sort();
     rows
 }
+
+/// A number a fuzz run takes from the environment variable `name` (how many statements or
+/// requests, the seed), or `default`.
+pub fn fuzz_setting(name: &str, default: u64) -> u64 {
+    std::env::var(name)
+        .ok()
+        .and_then(|value| value.parse().ok())
+        .unwrap_or(default)
+}

@@ -7,6 +7,7 @@ mod checkpoints;
 mod delta_log;
 mod demo;
 mod freshness;
+mod fuzz;
 mod golden;
 mod history;
 mod lake_catalog;

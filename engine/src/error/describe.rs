@@ -15,7 +15,38 @@ use super::EngineError;
 /// How many column names a "no column named" message lists at most.
 const LISTED_COLUMNS: usize = 30;
 
+/// DataFusion's prefixes, which it also writes into the text of errors it builds from others
+/// (a function that matches no signature quotes each planning error it met).
+const INTERNAL_PREFIXES: &[&str] = &[
+    "Error during planning: ",
+    "Execution error: ",
+    "Schema error: ",
+    "Arrow error: ",
+    "External error: ",
+    "SQL error: ",
+    "Internal error: ",
+];
+
+/// The sentence DataFusion adds to its internal errors, naming its own issue tracker.
+const BUG_REPORT_SENTENCE: &str = "This issue was likely caused by a bug in DataFusion's code. \
+     Please help us to resolve this by filing a bug report in our issue tracker: \
+     https://github.com/apache/datafusion/issues";
+
 pub(super) fn describe_datafusion(error: &DataFusionError) -> String {
+    scrub(&describe(error))
+}
+
+/// `message` without DataFusion's prefixes and bug-report sentence, wherever they are.
+fn scrub(message: &str) -> String {
+    let mut message = message.replace(&format!("\n{BUG_REPORT_SENTENCE}"), "");
+    message = message.replace(BUG_REPORT_SENTENCE, "");
+    for prefix in INTERNAL_PREFIXES {
+        message = message.replace(prefix, "");
+    }
+    message
+}
+
+fn describe(error: &DataFusionError) -> String {
     match error {
         DataFusionError::External(inner) => match inner.downcast_ref::<EngineError>() {
             Some(engine) => engine.to_string(),
@@ -26,7 +57,9 @@ pub(super) fn describe_datafusion(error: &DataFusionError) -> String {
         },
         // Which of DataFusion's rewrites met the error says nothing to a user.
         DataFusionError::Context(context, inner)
-            if context.starts_with("Optimizer rule") || context.starts_with("Analyzer rule") =>
+            if context.starts_with("Optimizer rule")
+                || context.starts_with("Analyzer rule")
+                || context == "type_coercion" =>
         {
             describe_datafusion(inner)
         }
@@ -54,7 +87,7 @@ pub(super) fn describe_datafusion(error: &DataFusionError) -> String {
         | DataFusionError::Execution(message)
         | DataFusionError::Configuration(message) => message.clone(),
         DataFusionError::ResourcesExhausted(message) => {
-            format!("out of resources: {message}")
+            format!("resources exhausted: {message}")
         }
         DataFusionError::Internal(message) => format!(
             "internal error: {message} (a bug in Lakeshore or DataFusion; please report the \
