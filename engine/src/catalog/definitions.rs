@@ -13,7 +13,7 @@ use std::sync::Arc;
 use deltalake::{ObjectStore, ObjectStoreError, Path};
 use futures::TryStreamExt;
 use object_store::{ObjectStoreExt as _, PutMode, PutOptions, PutPayload};
-use serde_json::{Value, json};
+use serde::{Deserialize, Serialize};
 use url::Url;
 
 use crate::error::{EngineError, Result};
@@ -26,7 +26,8 @@ const DEFINITIONS_FOLDER: &str = "catalog";
 const FORMAT_VERSION: u64 = 1;
 
 /// What a catalog object is, as stored.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case")]
 pub(crate) enum Definition {
     /// A view: the `CREATE VIEW` statement, planned anew whenever the view is read, and the
     /// schema its unqualified table names resolve in.
@@ -159,8 +160,7 @@ impl DefinitionStore {
             mode,
             ..PutOptions::default()
         };
-        let text = serde_json::to_vec_pretty(&to_json(object))
-            .map_err(|e| self.failed(&path, e.to_string()))?;
+        let text = to_json(object).map_err(|e| self.failed(&path, e.to_string()))?;
         match self
             .store
             .put_opts(&path, PutPayload::from(text), options)
@@ -187,35 +187,32 @@ fn file_path(schema: &str, name: &str) -> Path {
     Path::from_iter([DEFINITIONS_FOLDER, schema, &format!("{name}.json")])
 }
 
-fn to_json(object: &Definition) -> Value {
-    match object {
-        Definition::View {
-            sql,
-            default_schema,
-        } => json!({
-            "format_version": FORMAT_VERSION,
-            "kind": "view",
-            "sql": sql,
-            "default_schema": default_schema,
-        }),
-        Definition::ExternalTable { location } => json!({
-            "format_version": FORMAT_VERSION,
-            "kind": "external_table",
-            "location": location,
-        }),
-    }
+/// A definition file: the format's version beside the definition, tagged by its kind
+/// (`{"format_version": 1, "kind": "view", "sql": ..., "default_schema": ...}`).
+#[derive(Serialize, Deserialize)]
+struct DefinitionFile {
+    format_version: u64,
+    #[serde(flatten)]
+    definition: Definition,
+}
+
+/// Just the version, read first: a newer format is refused by name, not by a missing field.
+#[derive(Deserialize)]
+struct FormatVersion {
+    format_version: Option<u64>,
+}
+
+fn to_json(object: &Definition) -> std::result::Result<Vec<u8>, serde_json::Error> {
+    serde_json::to_vec_pretty(&DefinitionFile {
+        format_version: FORMAT_VERSION,
+        definition: object.clone(),
+    })
 }
 
 fn parse(bytes: &[u8]) -> std::result::Result<Definition, String> {
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| format!("not JSON: {e}"))?;
-    let text = |field: &str| {
-        value
-            .get(field)
-            .and_then(Value::as_str)
-            .map(str::to_string)
-            .ok_or_else(|| format!("the field \"{field}\" is missing or not text"))
-    };
-    match value.get("format_version").and_then(Value::as_u64) {
+    let version: FormatVersion =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a definition: {e}"))?;
+    match version.format_version {
         Some(FORMAT_VERSION) => {}
         Some(other) => {
             return Err(format!(
@@ -224,16 +221,9 @@ fn parse(bytes: &[u8]) -> std::result::Result<Definition, String> {
         }
         None => return Err("the field \"format_version\" is missing".to_string()),
     }
-    match text("kind")?.as_str() {
-        "view" => Ok(Definition::View {
-            sql: text("sql")?,
-            default_schema: text("default_schema")?,
-        }),
-        "external_table" => Ok(Definition::ExternalTable {
-            location: text("location")?,
-        }),
-        other => Err(format!("unknown kind \"{other}\"")),
-    }
+    let file: DefinitionFile =
+        serde_json::from_slice(bytes).map_err(|e| format!("not a definition: {e}"))?;
+    Ok(file.definition)
 }
 
 #[cfg(test)]
@@ -251,9 +241,29 @@ mod tests {
                 location: "file:///data/t/".into(),
             },
         ] {
-            let bytes = serde_json::to_vec(&to_json(&object)).unwrap();
+            let bytes = to_json(&object).unwrap();
             assert_eq!(parse(&bytes).unwrap(), object);
         }
+    }
+
+    #[test]
+    fn files_written_before_keep_reading_and_newer_formats_are_named() {
+        let view = br#"{"format_version": 1, "kind": "view", "sql": "CREATE VIEW v AS SELECT 1",
+                        "default_schema": "gold"}"#;
+        assert_eq!(
+            parse(view).unwrap(),
+            Definition::View {
+                sql: "CREATE VIEW v AS SELECT 1".into(),
+                default_schema: "gold".into()
+            }
+        );
+        let newer = br#"{"format_version": 2, "kind": "view"}"#;
+        assert!(parse(newer).unwrap_err().contains("format version 2"));
+        let missing =
+            br#"{"format_version": 1, "kind": "view", "sql": "CREATE VIEW v AS SELECT 1"}"#;
+        assert!(parse(missing).unwrap_err().contains("default_schema"));
+        let unknown = br#"{"format_version": 1, "kind": "index"}"#;
+        assert!(parse(unknown).unwrap_err().contains("index"));
     }
 
     #[tokio::test]

@@ -2,7 +2,8 @@
 //! tickets and oversized messages each end in an error status (or a proper answer), never a
 //! crash; and the server keeps serving the clients that behave.
 //!
-//! `LAKESHORE_FUZZ_REQUESTS` (default 400) and `LAKESHORE_FUZZ_SEED` set the run.
+//! `LAKESHORE_FUZZ_REQUESTS` (default 400) and `LAKESHORE_FUZZ_SEED` set the run;
+//! `LAKESHORE_FUZZ_SHOW` prints each refusal.
 
 use std::time::Duration;
 
@@ -47,6 +48,7 @@ async fn garbage_in_every_rpc_gets_an_error_and_the_server_goes_on() {
     let mut server = TestServer::start(lake.path(), &["--max-message-mb", "1"]);
     let mut well_behaved = server.client().await;
     let valid = valid_messages(&server).await;
+    let show_refusals = std::env::var_os("LAKESHORE_FUZZ_SHOW").is_some();
     let mut rng = StdRng::seed_from_u64(seed);
     let mut client = server.client().await;
     let mut codes = std::collections::BTreeMap::new();
@@ -107,6 +109,9 @@ async fn garbage_in_every_rpc_gets_an_error_and_the_server_goes_on() {
             Ok(Ok(())) => *codes.entry("OK".to_string()).or_insert(0) += 1,
             Ok(Err(status)) => {
                 *codes.entry(format!("{:?}", status.code())).or_insert(0) += 1;
+                if show_refusals {
+                    println!("refused: rpc {rpc}: {:?}: {}", status.code(), status.message());
+                }
                 assert!(
                     !status.message().contains("panicked"),
                     "request {n} (rpc {rpc}): {status:?}"
