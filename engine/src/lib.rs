@@ -25,7 +25,10 @@ pub use engine::Engine;
 pub use error::{EngineError, ErrorKind, Result};
 pub use location::display_url;
 pub use settings::Staleness;
-pub use sql::{StatementKind, number_placeholders, split_statements, statement_kind};
+pub use sql::{
+    Piece as SqlPiece, StatementKind, number_placeholders, pieces as sql_pieces, split_statements,
+    statement_kind,
+};
 pub use store::{
     RedactedStderr, RequestCounts, RequestWatch, StorageOptions, register_store_handlers,
 };

@@ -9,7 +9,8 @@
 //! - [`parse_statement`]: one statement, with the Delta syntax DataFusion's parser lacks
 //!   (`DESCRIBE HISTORY` / `DETAIL`, `VERSION AS OF` / `TIMESTAMP AS OF`);
 //! - [`take_partition_columns`]: `PARTITIONED BY (...)` taken off a `CREATE TABLE`;
-//! - [`StatementKind`]: whether a statement returns rows, whether it writes.
+//! - [`StatementKind`]: whether a statement returns rows, whether it writes;
+//! - [`pieces`]: the tokens with their bytes in the text, for the shell's colours.
 
 mod describe;
 mod kind;
@@ -27,3 +28,4 @@ pub(crate) use parse::parse_statement;
 pub(crate) use partitioned_by::take_partition_columns;
 pub use placeholders::number_placeholders;
 pub use split::split_statements;
+pub use text::{Piece, pieces};

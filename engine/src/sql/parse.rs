@@ -40,7 +40,7 @@ pub(crate) fn parse_with(sql: &str, options: &SqlParserOptions) -> Result<Statem
 
 /// Parses exactly one statement with DataFusion's parser.
 fn parse_plain(sql: &str, options: &SqlParserOptions) -> Result<Statement> {
-    let dialect = dialect_from_str(&options.dialect).ok_or_else(|| {
+    let dialect = dialect_from_str(options.dialect).ok_or_else(|| {
         syntax_error(&format!(
             "the SQL dialect {} is not one the parser knows",
             options.dialect

@@ -19,12 +19,12 @@ use crate::error::{EngineError, Result};
 
 /// One token and where it lies in the text.
 #[derive(Debug, Clone)]
-pub(crate) struct Piece {
+pub struct Piece {
     pub token: Token,
     /// Its bytes in the text: `&text[bytes]` is exactly what the user wrote.
     pub bytes: Range<usize>,
     /// Where it starts, as sqlparser's parser reports positions in the syntax tree.
-    pub at: Location,
+    pub(crate) at: Location,
 }
 
 impl Piece {
@@ -49,7 +49,7 @@ impl Piece {
 
 /// The tokens of `sql` (as DataFusion's default, generic dialect reads them), in order. Their
 /// byte ranges follow each other without gap and cover the whole text.
-pub(crate) fn pieces(sql: &str) -> Result<Vec<Piece>> {
+pub fn pieces(sql: &str) -> Result<Vec<Piece>> {
     let tokens = Tokenizer::new(&GenericDialect {}, sql)
         .tokenize_with_location()
         .map_err(|e| EngineError::Query(DataFusionError::SQL(Box::new(e.into()), None)))?;

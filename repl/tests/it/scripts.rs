@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::{Lake, lakeshore, run, run_with_stdin};
+use crate::support::{Lake, csv_in, lakeshore, run, run_with_stdin};
 use crate::terminal::Terminal;
 
 #[test]
@@ -232,16 +232,12 @@ fn escaped_quotes_reach_the_engine_as_written_from_c_f_and_stdin() {
 #[test]
 fn a_where_with_an_escaped_quote_finds_the_row_in_a_lake_table() {
     let lake = Lake::silver();
-    let output = run(&mut lakeshore(&[
-        "--lake",
-        lake.root(),
-        "--format",
-        "csv",
-        "-c",
+    let output = csv_in(
+        &lake,
         "CREATE TABLE silver.people AS SELECT * FROM (VALUES ('O''Brien', 1), ('Smith', 2)) \
          AS v(name, id);\n\
          SELECT id, name FROM silver.people WHERE name = 'O''Brien'",
-    ]))
+    )
     .ok();
     assert_eq!(output, "count\n2\nid,name\n1,O'Brien\n");
 }
@@ -250,31 +246,23 @@ fn a_where_with_an_escaped_quote_finds_the_row_in_a_lake_table() {
 fn time_travel_and_describe_history_work_beside_escaped_quotes() {
     let lake = Lake::silver();
     // Version 0 of silver.updates is before the update that set 50 rows to 'N/A'.
-    let output = run(&mut lakeshore(&[
-        "--lake",
-        lake.root(),
-        "--format",
-        "csv",
-        "-c",
+    let output = csv_in(
+        &lake,
         "SELECT 'it''s' AS x, count(*) AS n FROM silver.updates VERSION AS OF 0 \
          WHERE str <> 'N/A' AND str <> 'O''Brien';\
          SELECT version FROM (SELECT 'it''s' AS x) JOIN \"silver\" . \"updates\" \
          TIMESTAMP AS OF '2000-01-01''' ON true LIMIT 1",
-    ]))
+    )
     .failed();
     assert_eq!(output.stdout, "x,n\nit's,100\n");
     assert!(
         output.stderr.contains("2000-01-01'"),
         "the timestamp is read as written: {output:#?}"
     );
-    let history = run(&mut lakeshore(&[
-        "--lake",
-        lake.root(),
-        "--format",
-        "csv",
-        "-c",
+    let history = csv_in(
+        &lake,
         "DESCRIBE HISTORY lake . \"silver\" . \"updates\" LIMIT 1",
-    ]))
+    )
     .ok();
     assert!(history.starts_with("version,"), "{history}");
     assert!(
