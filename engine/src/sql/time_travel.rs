@@ -82,14 +82,18 @@ pub(crate) fn time_travel_clauses(tokens: &[Piece]) -> Vec<TimeTravelClause> {
 pub(crate) fn blanked(sql: &str, clauses: &[TimeTravelClause]) -> String {
     let mut out = String::with_capacity(sql.len());
     let mut copied = 0;
+    // Clauses come in order and never overlap (a clause holds no word followed by VERSION AS
+    // OF or TIMESTAMP AS OF); `max` keeps the slicing safe all the same.
     for clause in clauses {
-        out.push_str(&sql[copied..clause.bytes.start]);
+        let start = clause.bytes.start.max(copied);
+        let end = clause.bytes.end.max(start);
+        out.push_str(&sql[copied..start]);
         out.extend(
-            sql[clause.bytes.clone()]
+            sql[start..end]
                 .chars()
                 .map(|c| if c == '\n' { c } else { ' ' }),
         );
-        copied = clause.bytes.end;
+        copied = end;
     }
     out.push_str(&sql[copied..]);
     out
