@@ -16,13 +16,14 @@ use futures::TryStreamExt;
 
 use crate::analyze::explain_analyze;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
-use crate::changes::{plan_change, refuse_writes, statement_writes};
+use crate::changes::{plan_change, refuse_writes};
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
-use crate::delta::{DeltaReads, DeltaScanFunction, parse_statement, tables_read_by};
+use crate::delta::{DeltaReads, DeltaScanFunction, tables_read_by};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
+use crate::sql::{classify, parse_statement};
 use crate::store::{LakeObjectStoreRegistry, ObjectStores, RequestWatch};
 use crate::write::IngestMode;
 
@@ -235,7 +236,7 @@ impl Engine {
     /// the parsed statement alone, reading no table; a read-only engine refuses exactly these.
     pub fn is_write(&self, sql: &str) -> Result<bool> {
         let statement = parse_statement(&self.ctx.state(), sql)?;
-        Ok(statement_writes(&statement))
+        Ok(classify(&statement).writes())
     }
 
     /// Writes `input` to the lake table `table` (`[schema.]name`, in the session's default

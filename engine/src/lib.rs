@@ -16,7 +16,7 @@ mod functions;
 mod location;
 mod session;
 mod settings;
-mod statements;
+mod sql;
 mod store;
 mod write;
 
@@ -25,7 +25,10 @@ pub use engine::Engine;
 pub use error::{EngineError, ErrorKind, Result};
 pub use location::display_url;
 pub use settings::Staleness;
-pub use statements::split_statements;
+pub use sql::{
+    Piece as SqlPiece, StatementKind, number_placeholders, pieces as sql_pieces, split_statements,
+    statement_kind,
+};
 pub use store::{
     RedactedStderr, RequestCounts, RequestWatch, StorageOptions, register_store_handlers,
 };

@@ -5,7 +5,6 @@
 
 mod ingest;
 mod objects;
-mod partitioned_by;
 mod read_only;
 mod tables;
 
@@ -16,8 +15,7 @@ use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::{DdlStatement, EmptyRelation, LogicalPlan, WriteOp};
 
 pub(crate) use ingest::ingest;
-pub(crate) use partitioned_by::take_partition_columns;
-pub(crate) use read_only::{refuse_writes, statement_writes};
+pub(crate) use read_only::refuse_writes;
 
 use crate::catalog::{LakeCatalog, sql_name};
 use crate::error::{EngineError, Result};

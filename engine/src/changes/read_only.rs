@@ -4,8 +4,6 @@
 
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::logical_expr::{DdlStatement, LogicalPlan, WriteOp};
-use datafusion::sql::parser::Statement as DFStatement;
-use datafusion::sql::sqlparser::ast::Statement;
 
 use crate::error::{EngineError, Result};
 
@@ -53,59 +51,5 @@ fn write_of(node: &LogicalPlan) -> Option<&'static str> {
         }),
         LogicalPlan::Copy(_) => Some("COPY TO"),
         _ => None,
-    }
-}
-
-/// Whether a parsed statement writes, told without planning it (so without reading any
-/// table): the same statements [`refuse_writes`] refuses once they are planned.
-pub(crate) fn statement_writes(statement: &DFStatement) -> bool {
-    match statement {
-        DFStatement::Statement(inner) => matches!(
-            inner.as_ref(),
-            Statement::Insert(_)
-                | Statement::Update(_)
-                | Statement::Delete(_)
-                | Statement::Merge(_)
-                | Statement::Truncate(_)
-                | Statement::CreateTable(_)
-                | Statement::CreateView(_)
-                | Statement::CreateSchema { .. }
-                | Statement::CreateDatabase { .. }
-                | Statement::CreateIndex(_)
-                | Statement::CreateFunction(_)
-                | Statement::DropFunction(_)
-                | Statement::Drop { .. }
-        ),
-        DFStatement::CreateExternalTable(_) | DFStatement::CopyTo(_) => true,
-        DFStatement::Explain(explain) => statement_writes(&explain.statement),
-        DFStatement::Reset(_) => false,
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use datafusion::sql::parser::DFParser;
-
-    fn writes(sql: &str) -> bool {
-        statement_writes(&DFParser::parse_sql(sql).unwrap().pop_front().unwrap())
-    }
-
-    #[test]
-    fn writes_are_told_from_reads() {
-        for sql in [
-            "INSERT INTO t VALUES (1)",
-            "CREATE TABLE t AS SELECT 1",
-            "CREATE VIEW v AS SELECT 1",
-            "DROP VIEW v",
-            "CREATE EXTERNAL TABLE t STORED AS DELTA LOCATION '/x'",
-            "COPY (SELECT 1) TO '/tmp/x.parquet'",
-            "EXPLAIN INSERT INTO t VALUES (1)",
-        ] {
-            assert!(writes(sql), "{sql}");
-        }
-        for sql in ["SELECT 1", "SHOW TABLES", "EXPLAIN SELECT 1", "SET x = 1"] {
-            assert!(!writes(sql), "{sql}");
-        }
     }
 }

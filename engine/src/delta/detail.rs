@@ -16,7 +16,7 @@ use super::target::{Literal, TableTarget};
 use crate::error::Result;
 use crate::location::display_url;
 
-pub(crate) const DELTA_DETAIL: &str = "delta_detail";
+pub(crate) use crate::sql::DELTA_DETAIL;
 
 /// `delta_detail('t')`.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

@@ -16,7 +16,7 @@ use super::statement_reads::Read;
 use super::target::{Literal, TableTarget};
 use crate::error::Result;
 
-pub(crate) const DELTA_HISTORY: &str = "delta_history";
+pub(crate) use crate::sql::DELTA_HISTORY;
 
 /// `delta_history('t')`, or `delta_history('t', n)` for the newest `n` commits.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]

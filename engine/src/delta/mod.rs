@@ -4,7 +4,7 @@
 //! [`DeltaTableProvider`] is the scan DataFusion plans against; [`DeltaScanFunction`] is
 //! `delta_scan('uri')`, which reads a table by path through the same two. [`DeltaReads`] serves
 //! what goes beyond the latest rows: time travel, history, detail and the change feed, whose
-//! syntax [`parse_statement`] reads.
+//! syntax [`crate::sql`] reads.
 
 mod changes;
 mod columns;
@@ -21,7 +21,6 @@ mod references;
 mod refresher;
 mod scan_function;
 mod statement_reads;
-mod syntax;
 mod target;
 mod time_travel;
 mod writer_only_features;
@@ -33,4 +32,3 @@ pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;
 pub(crate) use scan_function::DeltaScanFunction;
 pub(crate) use statement_reads::{accepted_since, within_statement};
-pub(crate) use syntax::parse_statement;

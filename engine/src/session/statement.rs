@@ -12,11 +12,9 @@ use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
 
 use crate::catalog::LakeCatalog;
-use crate::changes::take_partition_columns;
-use crate::delta::{
-    DeltaReads, DeltaScanFunction, StatementReferences, TableLookup, parse_statement,
-};
+use crate::delta::{DeltaReads, DeltaScanFunction, StatementReferences, TableLookup};
 use crate::error::{EngineError, Result};
+use crate::sql::{parse_statement, take_partition_columns};
 
 /// A statement parsed, with what it reads loaded.
 pub(crate) struct PreparedStatement {

@@ -80,6 +80,52 @@ async fn prepared_statements_bind_parameters_in_both_placeholder_styles() {
     }
 }
 
+/// Issue 11: the server numbered `?` by printing tokens back, which lost the escape of `''`.
+#[tokio::test(flavor = "multi_thread")]
+async fn escaped_quotes_and_question_marks_in_strings_reach_the_engine_as_written() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &[]);
+    let mut client = server.client().await;
+    let batches = query(&mut client, "SELECT 'O''Brien' AS n").await.unwrap();
+    assert_eq!(canonical_rows(&batches), vec!["n=O'Brien"]);
+    let sql = "SELECT '?''s é' AS q, count(*) AS n FROM silver.sales_store_orders -- why?\r\n\
+               WHERE currency = ? AND 'it''s?' <> ?";
+    let mut prepared = client.prepare(sql.to_string(), None).await.unwrap();
+    assert_eq!(prepared.parameter_schema().unwrap().fields().len(), 2);
+    let values = RecordBatch::try_new(
+        Arc::new(Schema::new(vec![
+            Field::new("currency", DataType::Utf8, false),
+            Field::new("other", DataType::Utf8, false),
+        ])),
+        vec![
+            Arc::new(StringArray::from(vec!["EUR"])),
+            Arc::new(StringArray::from(vec!["O'Brien?"])),
+        ],
+    )
+    .unwrap();
+    prepared.set_parameters(values).unwrap();
+    let info = prepared.execute().await.unwrap();
+    let batches = fetch(&mut client, &info).await.unwrap();
+    assert_eq!(canonical_rows(&batches), vec!["n=3 | q=?'s é"]);
+    prepared.close().await.unwrap();
+    // A command with an escaped quote runs too.
+    let created = client
+        .execute_update(
+            "CREATE TABLE gold.names AS SELECT 'O''Brien' AS name".into(),
+            None,
+        )
+        .await
+        .unwrap();
+    assert_eq!(created, 1);
+    let batches = query(
+        &mut client,
+        "SELECT name FROM gold.names WHERE name = 'O''Brien'",
+    )
+    .await
+    .unwrap();
+    assert_eq!(canonical_rows(&batches), vec!["name=O'Brien"]);
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn a_ticket_fetched_again_is_planned_again_and_gives_the_same_rows() {
     let lake = test_lake();

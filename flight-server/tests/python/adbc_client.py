@@ -79,6 +79,15 @@ def check_queries(conn) -> None:
         assert cursor.fetchone() == (3,)
         cursor.execute("SELECT count(*) FROM silver.sales_store_orders WHERE currency = $1 OR currency = $2", parameters=("EUR", "GBP"))
         assert cursor.fetchone() == (4,)
+        # Escaped quotes, and `?` inside strings and comments beside real parameters (issue 11).
+        cursor.execute("SELECT 'O''Brien' AS n")
+        assert cursor.fetchone() == ("O'Brien",)
+        cursor.execute(
+            "SELECT '?''s' AS q, count(*) FROM silver.sales_store_orders -- why?\n"
+            "WHERE currency = ? AND 'it''s?' <> ?",
+            parameters=("EUR", "O'Brien?"),
+        )
+        assert cursor.fetchone() == ("?'s", 3)
         # Over a million rows, checked by count and sum.
         rows = 1_200_000
         cursor.execute(f"SELECT value FROM range({rows})")

@@ -1,8 +1,8 @@
 //! Colours for the line being edited: keywords, strings, numbers, comments, commands.
 
-use datafusion::sql::sqlparser::dialect::GenericDialect;
 use datafusion::sql::sqlparser::keywords::Keyword;
-use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer, Whitespace};
+use datafusion::sql::sqlparser::tokenizer::{Token, Whitespace};
+use lakeshore_engine::sql_pieces;
 
 const KEYWORD: &str = "\x1b[1;34m";
 const STRING: &str = "\x1b[32m";
@@ -25,34 +25,12 @@ pub fn highlight(line: &str) -> Option<String> {
             &line[name_end..]
         ));
     }
-    let tokens = Tokenizer::new(&GenericDialect {}, line)
-        .tokenize_with_location()
-        .ok()?;
-    let line_starts: Vec<usize> = std::iter::once(0)
-        .chain(line.match_indices('\n').map(|(index, _)| index + 1))
-        .collect();
-    // Token locations count lines and characters from 1: turn them into byte offsets.
-    let offset = |line_no: u64, column: u64| -> Option<usize> {
-        let start = *line_starts.get(usize::try_from(line_no).ok()?.checked_sub(1)?)?;
-        let skip = usize::try_from(column).ok()?.checked_sub(1)?;
-        Some(
-            line[start..]
-                .char_indices()
-                .nth(skip)
-                .map_or(line.len(), |(index, _)| start + index),
-        )
-    };
-    let starts: Vec<usize> = tokens
-        .iter()
-        .map(|token| offset(token.span.start.line, token.span.start.column))
-        .collect::<Option<_>>()?;
+    let pieces = sql_pieces(line).ok()?;
     let mut out = String::with_capacity(line.len() * 2);
     let mut coloured = false;
-    for (index, token) in tokens.iter().enumerate() {
-        let start = starts[index];
-        let end = starts.get(index + 1).copied().unwrap_or(line.len());
-        let text = line.get(start..end)?;
-        match colour_of(&token.token) {
+    for piece in pieces {
+        let text = &line[piece.bytes];
+        match colour_of(&piece.token) {
             Some(colour) => {
                 out.push_str(colour);
                 out.push_str(text);
@@ -88,7 +66,7 @@ mod tests {
 
     #[test]
     fn keywords_strings_and_numbers_are_coloured_in_place() {
-        let line = "SELECT 'a' AS x,\n  42 -- n\nFROM t";
+        let line = "SELECT 'a''é😀' AS x,\r\n  42 -- n\nFROM t";
         let coloured = highlight(line).expect("something to colour");
         let plain = coloured
             .replace(KEYWORD, "")
@@ -98,7 +76,7 @@ mod tests {
             .replace(RESET, "");
         assert_eq!(plain, line);
         assert!(coloured.starts_with(&format!("{KEYWORD}SELECT{RESET}")));
-        assert!(coloured.contains(&format!("{STRING}'a'{RESET}")));
+        assert!(coloured.contains(&format!("{STRING}'a''é😀'{RESET}")));
         assert!(coloured.contains(&format!("{NUMBER}42{RESET}")));
     }
 

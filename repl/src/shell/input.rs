@@ -3,8 +3,8 @@
 
 use std::borrow::Cow;
 
-use datafusion::sql::sqlparser::dialect::GenericDialect;
-use datafusion::sql::sqlparser::tokenizer::{Token, Tokenizer};
+use datafusion::sql::sqlparser::tokenizer::Token;
+use lakeshore_engine::sql_pieces;
 use rustyline::completion::{Completer, Pair};
 use rustyline::highlight::{CmdKind, Highlighter};
 use rustyline::hint::Hinter;
@@ -76,15 +76,15 @@ pub fn is_complete(input: &str) -> bool {
     if input.trim().is_empty() || is_command(input) {
         return true;
     }
-    let Ok(tokens) = Tokenizer::new(&GenericDialect {}, input).tokenize() else {
+    let Ok(pieces) = sql_pieces(input) else {
         // An unterminated string or quoted name: more is coming.
         return false;
     };
-    tokens
+    pieces
         .iter()
         .rev()
-        .find(|token| !matches!(token, Token::Whitespace(_)))
-        .is_some_and(|token| *token == Token::SemiColon)
+        .find(|piece| !matches!(piece.token, Token::Whitespace(_)))
+        .is_some_and(|piece| piece.token == Token::SemiColon)
 }
 
 #[cfg(test)]

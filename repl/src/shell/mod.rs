@@ -14,7 +14,7 @@ use std::sync::Arc;
 use std::time::Instant;
 
 use anyhow::Result;
-use lakeshore_engine::split_statements;
+use lakeshore_engine::{StatementKind, split_statements, statement_kind};
 use rustyline::config::Configurer;
 use rustyline::error::ReadlineError;
 use rustyline::history::FileHistory;
@@ -296,10 +296,5 @@ fn on_off(setting: bool) -> &'static str {
 
 /// Whether a statement may add or remove tables, so completion should list them again.
 fn may_change_catalog(sql: &str) -> bool {
-    let first = sql
-        .split_whitespace()
-        .next()
-        .unwrap_or("")
-        .to_ascii_uppercase();
-    matches!(first.as_str(), "CREATE" | "DROP" | "ALTER")
+    statement_kind(sql).is_ok_and(StatementKind::changes_catalog)
 }

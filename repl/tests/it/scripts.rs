@@ -4,7 +4,7 @@ use std::io::Read;
 use std::process::Stdio;
 use std::time::Duration;
 
-use crate::support::{Lake, lakeshore, run, run_with_stdin};
+use crate::support::{Lake, csv_in, lakeshore, run, run_with_stdin};
 use crate::terminal::Terminal;
 
 #[test]
@@ -191,4 +191,85 @@ fn a_long_statement_shows_its_progress_only_when_stderr_is_a_terminal() {
     child.kill().expect("stop lakeshore");
     let output = child.wait_with_output().expect("wait for lakeshore");
     assert_eq!(String::from_utf8_lossy(&output.stderr), "");
+}
+
+/// The statement of issue 11: a string with an escaped quote, from every source of statements.
+#[test]
+fn escaped_quotes_reach_the_engine_as_written_from_c_f_and_stdin() {
+    let expected = "n\nO'Brien\n";
+    let from_c = run(&mut lakeshore(&[
+        "--format",
+        "csv",
+        "-c",
+        "SELECT 'O''Brien' AS n",
+    ]))
+    .ok();
+    assert_eq!(from_c, expected);
+    let from_stdin = run_with_stdin(
+        &mut lakeshore(&["--format", "csv"]),
+        "SELECT 'O''Brien' AS n;\n",
+    )
+    .ok();
+    assert_eq!(from_stdin, expected);
+    // A file with Windows line breaks, multi-byte characters and a `;` in a comment.
+    let dir = tempfile::tempdir().expect("temporary folder");
+    let file = dir.path().join("quotes.sql");
+    std::fs::write(
+        &file,
+        "-- O'Brien; é\r\nSELECT 'O''Brien' AS n;\r\nSELECT 'é😀 it''s' AS \"ü\"\"x\";\r\n",
+    )
+    .expect("write script");
+    let from_file = run(&mut lakeshore(&[
+        "--format",
+        "csv",
+        "-f",
+        file.to_str().expect("UTF-8 path"),
+    ]))
+    .ok();
+    assert_eq!(from_file, "n\nO'Brien\n\"ü\"\"x\"\né😀 it's\n");
+}
+
+#[test]
+fn a_where_with_an_escaped_quote_finds_the_row_in_a_lake_table() {
+    let lake = Lake::silver();
+    let output = csv_in(
+        &lake,
+        "CREATE TABLE silver.people AS SELECT * FROM (VALUES ('O''Brien', 1), ('Smith', 2)) \
+         AS v(name, id);\n\
+         SELECT id, name FROM silver.people WHERE name = 'O''Brien'",
+    )
+    .ok();
+    assert_eq!(output, "count\n2\nid,name\n1,O'Brien\n");
+}
+
+#[test]
+fn time_travel_and_describe_history_work_beside_escaped_quotes() {
+    let lake = Lake::silver();
+    // Version 0 of silver.updates is before the update that set 50 rows to 'N/A'.
+    let output = csv_in(
+        &lake,
+        "SELECT 'it''s' AS x, count(*) AS n FROM silver.updates VERSION AS OF 0 \
+         WHERE str <> 'N/A' AND str <> 'O''Brien';\
+         SELECT version FROM (SELECT 'it''s' AS x) JOIN \"silver\" . \"updates\" \
+         TIMESTAMP AS OF '2000-01-01''' ON true LIMIT 1",
+    )
+    .failed();
+    assert_eq!(output.stdout, "x,n\nit's,100\n");
+    assert!(
+        output.stderr.contains("2000-01-01'"),
+        "the timestamp is read as written: {output:#?}"
+    );
+    let history = csv_in(
+        &lake,
+        "DESCRIBE HISTORY lake . \"silver\" . \"updates\" LIMIT 1",
+    )
+    .ok();
+    assert!(history.starts_with("version,"), "{history}");
+    assert!(
+        history
+            .lines()
+            .nth(1)
+            .is_some_and(|row| row.starts_with("1,")),
+        "{history}"
+    );
 }

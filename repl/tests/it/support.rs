@@ -126,6 +126,18 @@ pub fn run(command: &mut Command) -> Run {
     Run::from(command.output().expect("start lakeshore"))
 }
 
+/// Runs `sql` (given with `-c`) on `lake`, results as CSV.
+pub fn csv_in(lake: &Lake, sql: &str) -> Run {
+    run(&mut lakeshore(&[
+        "--lake",
+        lake.root(),
+        "--format",
+        "csv",
+        "-c",
+        sql,
+    ]))
+}
+
 /// Runs `command` with `input` piped to its standard input.
 pub fn run_with_stdin(command: &mut Command, input: &str) -> Run {
     let mut child = command

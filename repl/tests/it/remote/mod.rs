@@ -7,7 +7,9 @@ use std::io::Write;
 use std::process::{Command, Stdio};
 
 use self::server::{Server, server_binary};
-use crate::support::{DECIMALS, Lake, PRIMITIVES, UPDATES, lakeshore, run, version_and_files};
+use crate::support::{
+    DECIMALS, Lake, PRIMITIVES, UPDATES, csv_in, lakeshore, run, version_and_files,
+};
 use crate::terminal::Terminal;
 
 fn lake() -> Lake {
@@ -33,15 +35,7 @@ fn scripts_run_on_the_server_as_they_do_embedded() {
         sql,
     ]))
     .ok();
-    let embedded = run(&mut lakeshore(&[
-        "--lake",
-        lake.root(),
-        "--format",
-        "csv",
-        "-c",
-        sql,
-    ]))
-    .ok();
+    let embedded = csv_in(&lake, sql).ok();
     assert_eq!(remote, "id,str\n1,N/A\n60,val=60\nn\n4\n");
     assert_eq!(remote, embedded);
 

@@ -1,0 +1,31 @@
+//! SQL text and syntax, pure: no I/O, no catalog. The bottom layer of the engine, shared with
+//! the shell and the Flight SQL server.
+//!
+//! The rule of this module: SQL that is handed on is the user's text, sliced by token spans
+//! (see [`text`]), never printed back from tokens, which loses escapes (`'O''Brien'`).
+//!
+//! - [`split_statements`]: a script as its statements;
+//! - [`number_placeholders`]: `?` as DataFusion's `$1, $2, ...`;
+//! - [`parse_statement`]: one statement, with the Delta syntax DataFusion's parser lacks
+//!   (`DESCRIBE HISTORY` / `DETAIL`, `VERSION AS OF` / `TIMESTAMP AS OF`);
+//! - [`take_partition_columns`]: `PARTITIONED BY (...)` taken off a `CREATE TABLE`;
+//! - [`StatementKind`]: whether a statement returns rows, whether it writes;
+//! - [`pieces`]: the tokens with their bytes in the text, for the shell's colours.
+
+mod describe;
+mod kind;
+mod parse;
+mod partitioned_by;
+mod placeholders;
+mod split;
+mod text;
+mod time_travel;
+
+pub(crate) use describe::{DELTA_DETAIL, DELTA_HISTORY};
+pub(crate) use kind::classify;
+pub use kind::{StatementKind, statement_kind};
+pub(crate) use parse::parse_statement;
+pub(crate) use partitioned_by::take_partition_columns;
+pub use placeholders::number_placeholders;
+pub use split::split_statements;
+pub use text::{Piece, pieces};
