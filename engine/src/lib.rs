@@ -18,6 +18,7 @@ mod preparation;
 mod settings;
 mod statements;
 mod store;
+mod timestamps;
 mod write;
 
 pub use config::EngineConfig;
