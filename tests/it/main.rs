@@ -15,5 +15,6 @@ mod object_stores;
 mod read_only;
 mod requests;
 mod time_travel;
+mod timestamps;
 mod views;
 mod writes;
