@@ -22,7 +22,9 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{DFSchema, Result};
 use datafusion::logical_expr::expr::{Between, InList};
 use datafusion::logical_expr::utils::merge_schema;
-use datafusion::logical_expr::{BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator, TryCast};
+use datafusion::logical_expr::{
+    BinaryExpr, Cast, Expr, ExprSchemable, LogicalPlan, Operator, TryCast,
+};
 use datafusion::optimizer::AnalyzerRule;
 
 /// The analyzer rule described in the module documentation.
@@ -36,9 +38,8 @@ impl AnalyzerRule for MicrosecondTimestampLiterals {
             if let LogicalPlan::TableScan(scan) = &node {
                 schema.merge(&scan.projected_schema);
             }
-            let rewritten = node.map_expressions(|expr| {
-                expr.transform_up(|expr| Ok(rewrite(expr, &schema)))
-            })?;
+            let rewritten =
+                node.map_expressions(|expr| expr.transform_up(|expr| Ok(rewrite(expr, &schema))))?;
             if rewritten.transformed {
                 rewritten.map_data(|node| node.recompute_schema())
             } else {

@@ -16,5 +16,6 @@ mod read_only;
 mod requests;
 mod time_travel;
 mod timestamps;
+mod variant;
 mod views;
 mod writes;

@@ -84,7 +84,11 @@ async fn far_timestamps_read_and_filter_as_written_in_every_physical_type() {
             "expires = '9999-12-31'",
             "expires > '2262-04-12'",
         ] {
-            assert_eq!(ids(&engine, &find(filter)).await, [1, 2, 4], "{table}: {filter}");
+            assert_eq!(
+                ids(&engine, &find(filter)).await,
+                [1, 2, 4],
+                "{table}: {filter}"
+            );
         }
         // A range that the statistics of the current rows' file rule out: that file is pruned
         // and exactly the closed versions remain.
@@ -108,7 +112,11 @@ async fn far_timestamps_read_and_filter_as_written_in_every_physical_type() {
             "{table}"
         );
         assert_eq!(
-            ids(&engine, &find("expires <= '1677-01-01' AND valid_to = '0001-01-01'")).await,
+            ids(
+                &engine,
+                &find("expires <= '1677-01-01' AND valid_to = '0001-01-01'")
+            )
+            .await,
             [3],
             "{table}"
         );

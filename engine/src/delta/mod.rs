@@ -24,6 +24,7 @@ mod scan_function;
 mod syntax;
 mod target;
 mod time_travel;
+mod variant;
 mod writer_only_features;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message};
