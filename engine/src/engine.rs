@@ -8,6 +8,7 @@ use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
 use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::{SessionConfig, SessionContext};
@@ -81,7 +82,16 @@ impl Engine {
                 .sort_spill_reservation_bytes
                 .min(limit / (4 * config.target_partitions));
         }
-        let ctx = SessionContext::new_with_config_rt(session, runtime);
+        // Spark writes timestamps as INT96 in many set-ups; read them as it does, in
+        // microseconds, so that a plain Parquet read reaches the year 9999 as Delta scans do.
+        session.options_mut().execution.parquet.coerce_int96 = Some("us".to_string());
+        let state = SessionStateBuilder::new()
+            .with_config(session)
+            .with_runtime_env(runtime)
+            .with_default_features()
+            .with_analyzer_rules(crate::timestamps::analyzer_rules())
+            .build();
+        let ctx = SessionContext::new_with_state(state);
 
         let delta_scan = Arc::new(DeltaScanFunction::new(stores.clone()));
         ctx.register_udtf("delta_scan", delta_scan.clone());

@@ -18,6 +18,7 @@ mod session;
 mod settings;
 mod sql;
 mod store;
+mod timestamps;
 mod write;
 
 pub use config::EngineConfig;

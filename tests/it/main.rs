@@ -17,5 +17,7 @@ mod read_only;
 mod requests;
 mod statement_context;
 mod time_travel;
+mod timestamps;
+mod variant;
 mod views;
 mod writes;

@@ -23,6 +23,7 @@ mod scan_function;
 mod statement_reads;
 mod target;
 mod time_travel;
+mod variant;
 mod writer_only_features;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};

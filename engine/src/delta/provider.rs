@@ -1,5 +1,5 @@
 //! The scan DataFusion plans against: delta-rs' scan of one snapshot, with errors that name the
-//! table.
+//! table, and variant columns read as JSON text (see `variant.rs`).
 
 use std::sync::Arc;
 
@@ -16,6 +16,7 @@ use deltalake::kernel::transaction::TransactionError;
 use deltalake::{DeltaTable, DeltaTableError};
 
 use super::limit_guard::keep_limit;
+use super::variant::VariantColumns;
 use crate::error::EngineError;
 
 /// One snapshot of a Delta table, ready to scan. Queries that planned against it keep reading
@@ -27,6 +28,10 @@ pub(crate) struct DeltaTableProvider {
     scan: Arc<dyn TableProvider>,
     /// The table at the snapshot scanned; none for a scan of its change feed.
     table: Option<DeltaTable>,
+    /// The columns holding variants, read as JSON text; none when the table has none.
+    variants: Option<VariantColumns>,
+    /// The scan's schema, with variants as strings.
+    schema: SchemaRef,
 }
 
 impl DeltaTableProvider {
@@ -41,10 +46,21 @@ impl DeltaTableProvider {
                 table: name.to_string(),
                 reason: describe_scan_error(&e),
             })?;
+        let variants = table
+            .snapshot()
+            .ok()
+            .and_then(|snapshot| VariantColumns::of(&snapshot.schema()));
+        let scan: Arc<dyn TableProvider> = Arc::new(scan);
+        let schema = match &variants {
+            Some(variants) => variants.json_schema(&scan.schema()),
+            None => scan.schema(),
+        };
         Ok(Self {
             name: name.to_string(),
-            scan: Arc::new(scan),
+            scan,
             table: Some(table.clone()),
+            variants,
+            schema,
         })
     }
 
@@ -52,8 +68,10 @@ impl DeltaTableProvider {
     pub(crate) fn of_scan(name: &str, scan: Arc<dyn TableProvider>) -> Self {
         Self {
             name: name.to_string(),
+            schema: scan.schema(),
             scan,
             table: None,
+            variants: None,
         }
     }
 
@@ -69,12 +87,21 @@ impl DeltaTableProvider {
     fn name_table(&self, error: DataFusionError) -> DataFusionError {
         error.context(format!("table {}", self.name))
     }
+
+    /// The scan delta-rs planned, with variants turned into JSON text and a pushed limit kept.
+    fn finish(&self, scan: Arc<dyn ExecutionPlan>, limit: Option<usize>) -> Arc<dyn ExecutionPlan> {
+        let scan = keep_limit(scan, limit);
+        match &self.variants {
+            Some(variants) => variants.wrap(scan),
+            None => scan,
+        }
+    }
 }
 
 #[async_trait]
 impl TableProvider for DeltaTableProvider {
     fn schema(&self) -> SchemaRef {
-        self.scan.schema()
+        self.schema.clone()
     }
 
     fn table_type(&self) -> TableType {
@@ -93,7 +120,7 @@ impl TableProvider for DeltaTableProvider {
             .scan(state, projection, filters, limit)
             .await
             .map_err(|e| self.name_table(e))?;
-        Ok(keep_limit(scan, limit))
+        Ok(self.finish(scan, limit))
     }
 
     async fn scan_with_args<'a>(
@@ -107,14 +134,33 @@ impl TableProvider for DeltaTableProvider {
             .scan_with_args(state, args)
             .await
             .map_err(|e| self.name_table(e))?;
-        Ok(ScanResult::new(keep_limit(result.into_inner(), limit)))
+        Ok(ScanResult::new(self.finish(result.into_inner(), limit)))
     }
 
     fn supports_filters_pushdown(
         &self,
         filters: &[&Expr],
     ) -> Result<Vec<TableProviderFilterPushDown>> {
-        self.scan.supports_filters_pushdown(filters)
+        let Some(variants) = &self.variants else {
+            return self.scan.supports_filters_pushdown(filters);
+        };
+        // delta-rs sees a variant as its stored struct: filters on variants stay above the
+        // scan, where the column is JSON text.
+        let passed: Vec<&Expr> = filters
+            .iter()
+            .copied()
+            .filter(|filter| !variants.read_by(filter))
+            .collect();
+        let mut answers = self.scan.supports_filters_pushdown(&passed)?.into_iter();
+        Ok(filters
+            .iter()
+            .map(|filter| match variants.read_by(filter) {
+                true => TableProviderFilterPushDown::Unsupported,
+                false => answers
+                    .next()
+                    .unwrap_or(TableProviderFilterPushDown::Unsupported),
+            })
+            .collect())
     }
 
     fn statistics(&self) -> Option<Statistics> {
