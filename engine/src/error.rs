@@ -27,6 +27,16 @@ pub enum EngineError {
     #[error("the lake is open read-only: {0} is refused")]
     ReadOnly(String),
 
+    /// The access policy refuses the statement: the user's role or layers do not allow it,
+    /// or it reaches a place outside the lake and the prefixes the operator allowed.
+    #[error("user {user} ({role}) may not {what}: {why}")]
+    PermissionDenied {
+        user: String,
+        role: &'static str,
+        what: String,
+        why: String,
+    },
+
     /// The stored definitions of views and external tables (under `_lakeshore/`) could not be
     /// read or changed.
     #[error("catalog definitions at {location}: {}", redact(reason))]

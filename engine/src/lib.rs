@@ -5,6 +5,7 @@
 //! top-level folder a schema, and each Delta table below it a table; see [`catalog`] for the
 //! naming rule.
 
+mod access;
 mod analyze;
 pub mod catalog;
 mod changes;
@@ -20,6 +21,7 @@ mod statements;
 mod store;
 mod write;
 
+pub use access::{AccessConfig, Layers, Principal, Role};
 pub use config::EngineConfig;
 pub use engine::Engine;
 pub use error::{EngineError, Result};

@@ -17,7 +17,7 @@ use datafusion::logical_expr::{DdlStatement, EmptyRelation, LogicalPlan, WriteOp
 
 pub(crate) use ingest::ingest;
 pub(crate) use partitioned_by::take_partition_columns;
-pub(crate) use read_only::{refuse_writes, statement_writes};
+pub(crate) use read_only::{refuse_writes, statement_writes, write_of};
 
 use crate::catalog::{LakeCatalog, sql_name};
 use crate::error::{EngineError, Result};

@@ -34,3 +34,4 @@ pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;
 pub(crate) use scan_function::DeltaScanFunction;
 pub(crate) use syntax::parse_statement;
+pub(crate) use target::TableTarget;
