@@ -113,8 +113,10 @@ impl Engine {
             }
             None => None,
         };
-        let lake = catalog.as_ref().map(|c| (c.root(), c.name()));
-        let places = Arc::new(Places::new(lake, config.access.as_ref())?);
+        let places = Arc::new(Places::for_catalog(
+            catalog.clone(),
+            config.access.as_ref(),
+        )?);
         let policy = config
             .access
             .as_ref()
@@ -264,8 +266,7 @@ impl Engine {
     async fn plan_fresh(&self, sql: &str) -> Result<DataFrame> {
         // What the statement reads by path or name is checked before preparation reads it.
         if let Some(policy) = &self.policy {
-            let state = self.ctx.state();
-            policy.check_references(&state, &parse_statement(&state, sql)?)?;
+            policy.check_statement(&self.ctx.state(), sql).await?;
         }
         let PreparedStatement {
             statement,

@@ -10,7 +10,8 @@ use std::time::{Duration, Instant};
 use argon2::Argon2;
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use base64::Engine as _;
-use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::alphabet::STANDARD as STANDARD_ALPHABET;
+use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use lakeshore_engine::{Layers, Principal, Role};
 use rand::RngCore;
 use tokio::sync::Semaphore;
@@ -35,6 +36,14 @@ const MAX_BACKOFF: Duration = Duration::from_secs(60);
 /// How many user names' failures are remembered; past it, those no longer held back are
 /// forgotten.
 const MAX_REMEMBERED_FAILURES: usize = 10_000;
+
+/// Base64 with or without `=` padding: the ADBC Flight SQL driver (Go) sends Basic
+/// credentials unpadded, so a `user:password` whose length is not a multiple of 3 would
+/// otherwise be refused as "not base64".
+const BASE64: GeneralPurpose = GeneralPurpose::new(
+    &STANDARD_ALPHABET,
+    GeneralPurposeConfig::new().with_decode_padding_mode(DecodePaddingMode::Indifferent),
+);
 
 /// The user a request runs as; `anonymous` when the server runs without a users file.
 #[derive(Debug, Clone, PartialEq, Eq)]

@@ -13,6 +13,7 @@
 
 mod location;
 mod plan;
+mod relations;
 
 use std::collections::BTreeSet;
 use std::fmt;
@@ -24,8 +25,8 @@ use datafusion::logical_expr::LogicalPlan;
 use datafusion::sql::parser::Statement;
 use url::Url;
 
-use crate::catalog::{DEFAULT_SCHEMA, sql_name};
-use crate::delta::{StatementReferences, TableTarget};
+use crate::catalog::{DEFAULT_SCHEMA, LakeCatalog, sql_name};
+use crate::delta::{StatementReferences, TableTarget, parse_statement};
 use crate::error::{EngineError, Result};
 
 pub(crate) use location::Place;
@@ -145,14 +146,38 @@ pub struct AccessConfig {
 #[derive(Debug)]
 pub(crate) struct Places {
     lake: Option<Place>,
-    /// The catalog the lake is, whose schemas are the layers.
+    /// The name of the catalog the lake is, whose schemas are the layers.
     lake_catalog: Option<String>,
+    /// The lake's catalog, whose views are checked for what they read.
+    catalog: Option<Arc<LakeCatalog>>,
     allow_read: Vec<Place>,
     allow_copy_to: Vec<Place>,
 }
 
 impl Places {
+    /// The places of a lake without its catalog (no views to look into): for tests.
+    #[cfg(test)]
     pub(crate) fn new(lake: Option<(&Url, &str)>, config: Option<&AccessConfig>) -> Result<Self> {
+        Self::of_catalog(lake, None, config)
+    }
+
+    /// The places of an engine over `catalog`.
+    pub(crate) fn for_catalog(
+        catalog: Option<Arc<LakeCatalog>>,
+        config: Option<&AccessConfig>,
+    ) -> Result<Self> {
+        let lake = catalog
+            .as_ref()
+            .map(|c| (c.root().clone(), c.name().to_string()));
+        let lake = lake.as_ref().map(|(root, name)| (root, name.as_str()));
+        Self::of_catalog(lake, catalog.clone(), config)
+    }
+
+    fn of_catalog(
+        lake: Option<(&Url, &str)>,
+        catalog: Option<Arc<LakeCatalog>>,
+        config: Option<&AccessConfig>,
+    ) -> Result<Self> {
         let resolve = |flag: &str, prefixes: &[String]| -> Result<Vec<Place>> {
             prefixes
                 .iter()
@@ -176,6 +201,7 @@ impl Places {
         Ok(Self {
             lake: lake_place,
             lake_catalog: lake.map(|(_, name)| name.to_string()),
+            catalog,
             allow_read: resolve(
                 "--allow-read",
                 config.map_or(&[][..], |c| c.allow_read.as_slice()),
@@ -187,6 +213,9 @@ impl Places {
         })
     }
 }
+
+/// How deep views may read views before the check gives up.
+const MAX_VIEW_DEPTH: usize = 32;
 
 /// The policy one engine view enforces: the server's places and one user's grants.
 #[derive(Debug, Clone)]
@@ -270,8 +299,19 @@ impl Policy {
         state: &SessionState,
         reference: &TableReference,
     ) -> Result<()> {
+        self.check_layer_of(state, reference, &format!("read {reference}"))
+    }
+
+    /// Fails, refusing `what`, when `reference` names a table in a layer the user may not
+    /// read (and so may not change either).
+    pub(crate) fn check_layer_of(
+        &self,
+        state: &SessionState,
+        reference: &TableReference,
+        what: &str,
+    ) -> Result<()> {
         match self.layer_of_name(state, reference) {
-            Some(layer) => self.check_layer(&layer, &format!("read {reference}")),
+            Some(layer) => self.check_layer(&layer, what),
             None => Ok(()),
         }
     }
@@ -368,14 +408,68 @@ impl Policy {
             })
     }
 
+    /// Checks what the statement `sql` reads, on its text, before anything is read: the
+    /// tables it names (by layer), the views among them (what they read, recursively, with
+    /// their names resolved in the view's schema), and the tables given by path or name to
+    /// the functions that read Delta tables.
+    pub(crate) async fn check_statement(&self, state: &SessionState, sql: &str) -> Result<()> {
+        let statement = parse_statement(state, sql)?;
+        if let Some(catalog) = &self.places.catalog {
+            // Views other processes defined since: their definitions are checked too.
+            catalog.objects().refresh_if_stale().await?;
+        }
+        self.check_reads(state, &statement, 0)
+    }
+
+    fn check_reads(&self, state: &SessionState, statement: &Statement, depth: usize) -> Result<()> {
+        self.check_references(state, statement)?;
+        for reference in relations::tables_named_by(statement) {
+            self.check_name(state, &reference)?;
+            let Some((view_state, view)) = self.view_of(state, &reference) else {
+                continue;
+            };
+            if depth >= MAX_VIEW_DEPTH {
+                return Err(self.denied(
+                    format!("read {reference}"),
+                    format!("views nest more than {MAX_VIEW_DEPTH} deep"),
+                ));
+            }
+            self.check_reads(&view_state, &view, depth + 1)
+                .map_err(|error| through_view(error, &reference))?;
+        }
+        Ok(())
+    }
+
+    /// The view `reference` names, parsed, with the state its names resolve in.
+    fn view_of(
+        &self,
+        state: &SessionState,
+        reference: &TableReference,
+    ) -> Option<(SessionState, Statement)> {
+        let catalog = self.places.catalog.as_ref()?;
+        let names = &state.config().options().catalog;
+        let resolved = reference
+            .clone()
+            .resolve(&names.default_catalog, &names.default_schema);
+        if resolved.catalog.as_ref() != catalog.name() {
+            return None;
+        }
+        let (sql, default_schema) = catalog
+            .objects()
+            .view_definition(&resolved.schema, &resolved.table)?;
+        let mut view_state = state.clone();
+        let names = &mut view_state.config_mut().options_mut().catalog;
+        names.default_catalog = catalog.name().to_string();
+        names.default_schema = default_schema;
+        // A definition that no longer parses cannot be read either; planning says why.
+        let view = parse_statement(&view_state, &sql).ok()?;
+        Some((view_state, view))
+    }
+
     /// Checks what a parsed statement reads that its plan will not show: tables by path or
     /// name given to `delta_scan`, `delta_history`, `delta_detail`, `table_changes` and time
     /// travel. Done before anything is read, so even a missing path tells nothing.
-    pub(crate) fn check_references(
-        &self,
-        state: &SessionState,
-        statement: &Statement,
-    ) -> Result<()> {
+    fn check_references(&self, state: &SessionState, statement: &Statement) -> Result<()> {
         let references = StatementReferences::of(statement);
         for location in &references.delta_scans {
             self.check_read(location, Read::TableRoot)?;
@@ -400,21 +494,30 @@ impl Policy {
     pub(crate) fn check_ingest(&self, state: &SessionState, table: &str) -> Result<()> {
         let what = format!("ingest into {table}");
         self.require(Role::Writer, &what)?;
-        match self.layer_of_name(state, &TableReference::parse_str(table)) {
-            Some(layer) if !self.may_read_layer(&layer) => Err(self.denied(
-                what,
-                format!(
-                    "the layer {layer} is not among the layers granted to {}",
-                    self.user.name
-                ),
-            )),
-            _ => Ok(()),
-        }
+        self.check_layer_of(state, &TableReference::parse_str(table), &what)
     }
 
     /// Checks a planned statement, with the views it reads.
     pub(crate) fn check_plan(&self, state: &SessionState, plan: &LogicalPlan) -> Result<()> {
         plan::check(self, state, plan)
+    }
+}
+
+/// `error`, said to come through the view `view` when it is a refusal.
+fn through_view(error: EngineError, view: &TableReference) -> EngineError {
+    match error {
+        EngineError::PermissionDenied {
+            user,
+            role,
+            what,
+            why,
+        } => EngineError::PermissionDenied {
+            user,
+            role,
+            what: format!("{what} through the view {view}"),
+            why,
+        },
+        other => other,
     }
 }
 

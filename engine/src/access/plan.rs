@@ -4,8 +4,6 @@
 
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::default_table_source::source_as_provider;
-use datafusion::catalog::view::ViewTable;
-use datafusion::common::TableReference;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
 use datafusion::datasource::listing::ListingTable;
@@ -16,7 +14,7 @@ use datafusion::logical_expr::{DdlStatement, DmlStatement, LogicalPlan, Statemen
 
 use super::{Policy, Read, Role};
 use crate::changes::write_of;
-use crate::delta::{DeltaTableProvider, parse_statement};
+use crate::delta::DeltaTableProvider;
 use crate::error::{EngineError, Result};
 
 /// How deep views may nest before the walk gives up (the engine refuses deeper views anyway).
@@ -32,9 +30,7 @@ struct Walk<'a> {
 }
 
 impl Walk<'_> {
-    /// `depth` is 0 for the user's statement, one more for each view it reads through: names
-    /// inside a view resolve in the view's schema, which the plan no longer holds, so layers
-    /// are checked by name only at the top and by location everywhere.
+    /// `depth` counts the unexpanded views the walk went through.
     fn plan(&self, plan: &LogicalPlan, depth: usize) -> Result<()> {
         if depth > MAX_DEPTH {
             return Err(self.policy.denied(
@@ -56,7 +52,7 @@ impl Walk<'_> {
 
     fn node(&self, node: &LogicalPlan, depth: usize) -> Result<()> {
         match node {
-            LogicalPlan::TableScan(scan) => self.scan(&scan.table_name, &scan.source, depth),
+            LogicalPlan::TableScan(scan) => self.scan(&scan.source, depth),
             LogicalPlan::Ddl(ddl) => self.ddl(node, ddl),
             LogicalPlan::Dml(dml) => self.dml(node, dml),
             LogicalPlan::Copy(copy) => self.policy.check_copy_to(&copy.output_url),
@@ -70,41 +66,18 @@ impl Walk<'_> {
         }
     }
 
-    fn scan(
-        &self,
-        name: &TableReference,
-        source: &Arc<dyn TableSource>,
-        depth: usize,
-    ) -> Result<()> {
-        if depth == 0 {
-            self.policy.check_name(self.state, name)?;
-        }
+    /// The places a scan reads. Layers are checked by name on the statement's text (see
+    /// [`super::Policy::check_statement`]), where names resolve as they were written; here
+    /// by location, which no name can disguise.
+    fn scan(&self, source: &Arc<dyn TableSource>, depth: usize) -> Result<()> {
         if let Some(view) = source.get_logical_plan() {
-            // A view (or anything else that stands for a plan): what it reads is read too.
-            if let Ok(provider) = source_as_provider(source)
-                && let Some(definition) = provider
-                    .downcast_ref::<ViewTable>()
-                    .and_then(ViewTable::definition)
-            {
-                self.view_definition(definition)?;
-            }
+            // A view DataFusion left unexpanded: what it reads is read too.
             return self.plan(&view, depth + 1);
         }
         let Ok(provider) = source_as_provider(source) else {
             return Ok(());
         };
         self.provider(provider.as_ref())
-    }
-
-    /// What a view's stored statement reads by path, which its plan does not show (the
-    /// history, detail and change feed of a table by path).
-    fn view_definition(&self, sql: &str) -> Result<()> {
-        match parse_statement(self.state, sql) {
-            Ok(statement) => self.policy.check_references(self.state, &statement),
-            // It was planned from this text a moment ago; if it no longer parses, the plan
-            // walk alone decides.
-            Err(_) => Ok(()),
-        }
     }
 
     /// The places a table provider reads.
@@ -125,42 +98,41 @@ impl Walk<'_> {
     }
 
     fn ddl(&self, ddl_node: &LogicalPlan, ddl: &DdlStatement) -> Result<()> {
-        let what = write_of(ddl_node).unwrap_or("a change to the catalog");
-        self.policy.require(Role::Writer, what)?;
-        match ddl {
-            DdlStatement::CreateExternalTable(create) => {
-                let read = if create.file_type.eq_ignore_ascii_case("delta") {
-                    Read::TableRoot
-                } else {
-                    Read::Files
-                };
-                for location in &create.locations {
-                    self.policy.check_read(location, read)?;
-                }
-                self.in_granted_layer(&create.name, what)
+        let kind = write_of(ddl_node).unwrap_or("change the catalog");
+        let name = match ddl {
+            DdlStatement::CreateExternalTable(create) => Some(&create.name),
+            DdlStatement::CreateMemoryTable(create) => Some(&create.name),
+            DdlStatement::CreateView(create) => Some(&create.name),
+            DdlStatement::DropTable(drop) => Some(&drop.name),
+            DdlStatement::DropView(drop) => Some(&drop.name),
+            _ => None,
+        };
+        let what = match name {
+            Some(name) => format!("{kind} {name}"),
+            None => kind.to_string(),
+        };
+        self.policy.require(Role::Writer, &what)?;
+        if let DdlStatement::CreateExternalTable(create) = ddl {
+            let read = if create.file_type.eq_ignore_ascii_case("delta") {
+                Read::TableRoot
+            } else {
+                Read::Files
+            };
+            for location in &create.locations {
+                self.policy.check_read(location, read)?;
             }
-            DdlStatement::CreateMemoryTable(create) => self.in_granted_layer(&create.name, what),
-            DdlStatement::CreateView(create) => self.in_granted_layer(&create.name, what),
-            DdlStatement::DropTable(drop) => self.in_granted_layer(&drop.name, what),
-            DdlStatement::DropView(drop) => self.in_granted_layer(&drop.name, what),
-            DdlStatement::CreateCatalog(_)
-            | DdlStatement::CreateFunction(_)
-            | DdlStatement::DropFunction(_) => self.policy.require(Role::Admin, what),
-            _ => Ok(()),
         }
-    }
-
-    /// Fails when `name` is in a layer the user may not read (and so may not change).
-    fn in_granted_layer(&self, name: &TableReference, what: &str) -> Result<()> {
-        match self.policy.layer_of_name(self.state, name) {
-            Some(layer) if !self.policy.may_read_layer(&layer) => Err(self.policy.denied(
-                format!("{what} {name}"),
-                format!(
-                    "the layer {layer} is not among the layers granted to {}",
-                    self.policy.user.name
-                ),
-            )),
-            _ => Ok(()),
+        if matches!(
+            ddl,
+            DdlStatement::CreateCatalog(_)
+                | DdlStatement::CreateFunction(_)
+                | DdlStatement::DropFunction(_)
+        ) {
+            self.policy.require(Role::Admin, &what)?;
+        }
+        match name {
+            Some(name) => self.policy.check_layer_of(self.state, name, &what),
+            None => Ok(()),
         }
     }
 
@@ -173,7 +145,8 @@ impl Walk<'_> {
             dml.table_name
         );
         self.policy.require(Role::Writer, &what)?;
-        self.in_granted_layer(&dml.table_name, &what)?;
+        self.policy
+            .check_layer_of(self.state, &dml.table_name, &what)?;
         let provider = source_as_provider(&dml.target).map_err(EngineError::Query)?;
         if let Some(delta) = provider.downcast_ref::<DeltaTableProvider>()
             && let Some(table) = delta.table()

@@ -317,25 +317,25 @@ impl FlightSqlService for SqlService {
     async fn do_get_catalogs(
         &self,
         _query: CommandGetCatalogs,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        Ok(self.catalogs().await?)
+        Ok(self.catalogs(&request).await?)
     }
 
     async fn do_get_schemas(
         &self,
         query: CommandGetDbSchemas,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        Ok(self.db_schemas(query).await?)
+        Ok(self.db_schemas(query, &request).await?)
     }
 
     async fn do_get_tables(
         &self,
         query: CommandGetTables,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        Ok(self.tables(query).await?)
+        Ok(self.tables(query, &request).await?)
     }
 
     async fn do_get_table_types(
