@@ -24,7 +24,7 @@ mod write;
 pub use access::{AccessConfig, Layers, Principal, Role};
 pub use config::EngineConfig;
 pub use engine::Engine;
-pub use error::{EngineError, Result};
+pub use error::{EngineError, Refusal, Result};
 pub use location::display_url;
 pub use settings::Staleness;
 pub use statements::split_statements;

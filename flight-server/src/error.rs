@@ -104,7 +104,7 @@ fn engine_code(error: &EngineError) -> Code {
         EngineError::Table { .. } => Code::FailedPrecondition,
         EngineError::Query(error) => datafusion_code(error),
         EngineError::ReadOnly(_) => Code::PermissionDenied,
-        EngineError::PermissionDenied { .. } => Code::PermissionDenied,
+        EngineError::PermissionDenied(_) => Code::PermissionDenied,
         EngineError::Definitions { .. } => Code::FailedPrecondition,
     }
 }

@@ -14,7 +14,7 @@ fn user(role: Role, layers: &str) -> Principal {
 
 async fn refusal(engine: &Engine, sql: &str) -> String {
     match collect(engine, sql).await {
-        Err(error @ EngineError::PermissionDenied { .. }) => error.to_string(),
+        Err(error @ EngineError::PermissionDenied(_)) => error.to_string(),
         other => panic!("{sql}: expected a refusal, got {other:?}"),
     }
 }

@@ -27,7 +27,7 @@ use url::Url;
 
 use crate::catalog::{DEFAULT_SCHEMA, LakeCatalog, sql_name};
 use crate::delta::{StatementReferences, TableTarget, parse_statement};
-use crate::error::{EngineError, Result};
+use crate::error::{EngineError, Refusal, Result};
 
 pub(crate) use location::Place;
 
@@ -240,12 +240,12 @@ impl Policy {
 
     /// The refusal of `what`, with why.
     fn denied(&self, what: impl Into<String>, why: impl Into<String>) -> EngineError {
-        EngineError::PermissionDenied {
+        EngineError::PermissionDenied(Box::new(Refusal {
             user: self.user.name.clone(),
             role: self.user.role.as_str(),
             what: what.into(),
             why: why.into(),
-        }
+        }))
     }
 
     /// Fails unless the user's role is `role` or above.
@@ -506,17 +506,10 @@ impl Policy {
 /// `error`, said to come through the view `view` when it is a refusal.
 fn through_view(error: EngineError, view: &TableReference) -> EngineError {
     match error {
-        EngineError::PermissionDenied {
-            user,
-            role,
-            what,
-            why,
-        } => EngineError::PermissionDenied {
-            user,
-            role,
-            what: format!("{what} through the view {view}"),
-            why,
-        },
+        EngineError::PermissionDenied(mut refusal) => {
+            refusal.what = format!("{} through the view {view}", refusal.what);
+            EngineError::PermissionDenied(refusal)
+        }
         other => other,
     }
 }
@@ -615,7 +608,7 @@ mod tests {
         ] {
             let refused = user.check_read(&outside, Read::Files).unwrap_err();
             assert!(
-                matches!(refused, EngineError::PermissionDenied { .. }),
+                matches!(refused, EngineError::PermissionDenied(_)),
                 "{outside}: {refused}"
             );
         }
