@@ -1,6 +1,7 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use crate::access::AccessConfig;
 use crate::store::StorageOptions;
 
 /// How to open a lake and how much of the machine a query may use.
@@ -30,6 +31,10 @@ pub struct EngineConfig {
     pub read_only: bool,
     /// Where views and external tables are kept; `<lake>/_lakeshore` when `None`.
     pub catalog_location: Option<String>,
+    /// The access policy's places: with one, the engine reads only inside the lake and these
+    /// prefixes, and checks each user's role and layers (see [`crate::Engine::as_user`]).
+    /// `None` (the embedded shell) leaves every statement unrestricted.
+    pub access: Option<AccessConfig>,
 }
 
 impl Default for EngineConfig {
@@ -45,6 +50,7 @@ impl Default for EngineConfig {
             batch_size: 8192,
             read_only: false,
             catalog_location: None,
+            access: None,
         }
     }
 }

@@ -2,6 +2,8 @@
 
 use std::sync::Arc;
 
+use arrow::datatypes::SchemaRef;
+use datafusion::common::TableReference;
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
@@ -15,6 +17,8 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 use futures::TryStreamExt;
 
+use crate::Principal;
+use crate::access::{Places, Policy};
 use crate::analyze::explain_analyze;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::{plan_change, refuse_writes};
@@ -39,6 +43,10 @@ pub struct Engine {
     stores: Arc<ObjectStores>,
     /// Refuse every statement that writes.
     read_only: bool,
+    /// The places an access policy allows, resolved once.
+    places: Arc<Places>,
+    /// The access policy every statement is checked against; `None` is unrestricted.
+    policy: Option<Arc<Policy>>,
 }
 
 impl Engine {
@@ -117,18 +125,83 @@ impl Engine {
             }
             None => None,
         };
+        let places = Arc::new(Places::for_catalog(
+            catalog.clone(),
+            config.access.as_ref(),
+        )?);
+        let policy = config
+            .access
+            .as_ref()
+            .map(|_| Arc::new(Policy::new(places.clone(), Principal::admin("server"))));
         Ok(Self {
             ctx,
             catalog,
             preparation,
             stores,
             read_only: config.read_only,
+            places,
+            policy,
         })
     }
 
-    /// The DataFusion session, for embedders that register their own tables or functions.
-    pub fn session(&self) -> &SessionContext {
-        &self.ctx
+    /// This engine as `user` sees it: every statement is checked against the user's role and
+    /// layers, and against the places the engine was opened to reach (only the lake, when it
+    /// was opened without an [`crate::AccessConfig`]). Settings are copied, not shared.
+    pub fn as_user(&self, user: Principal) -> Engine {
+        Engine {
+            ctx: SessionContext::new_with_state(self.ctx.state()),
+            catalog: self.catalog.clone(),
+            preparation: self.preparation.clone(),
+            stores: self.stores.clone(),
+            read_only: self.read_only,
+            places: self.places.clone(),
+            policy: Some(Arc::new(Policy::new(self.places.clone(), user))),
+        }
+    }
+
+    /// The catalog and schema unqualified names resolve in.
+    pub fn default_schema(&self) -> (String, String) {
+        let config = self.ctx.copied_config();
+        let names = &config.options().catalog;
+        (names.default_catalog.clone(), names.default_schema.clone())
+    }
+
+    /// Whether this engine's user may read the tables of `catalog.schema` (a layer of the
+    /// lake, or any schema of another catalog): for listings that show only what can be read.
+    pub fn may_read_schema(&self, catalog: &str, schema: &str) -> bool {
+        let Some(policy) = &self.policy else {
+            return true;
+        };
+        let reference = TableReference::full(catalog, schema, "");
+        match policy.layer_of_name(&self.ctx.state(), &reference) {
+            Some(layer) => policy.may_read_layer(&layer),
+            None => true,
+        }
+    }
+
+    /// The Arrow schema of a table, view or external table, as its rows will come; refused
+    /// like a query of it would be.
+    pub async fn table_schema(&self, table: TableReference) -> Result<SchemaRef> {
+        if let Some(policy) = &self.policy {
+            policy.check_name(&self.ctx.state(), &table)?;
+        }
+        Ok(self.ctx.table_provider(table).await?.schema())
+    }
+
+    /// The names of every function SQL may call: scalar, aggregate, window and table functions.
+    pub fn function_names(&self) -> Vec<String> {
+        let state = self.ctx.state();
+        let mut names: Vec<String> = state
+            .scalar_functions()
+            .keys()
+            .chain(state.aggregate_functions().keys())
+            .chain(state.window_functions().keys())
+            .chain(state.table_functions().keys())
+            .cloned()
+            .collect();
+        names.sort();
+        names.dedup();
+        names
     }
 
     /// This engine with `catalog.schema` as the default for unqualified names, for servers
@@ -145,6 +218,8 @@ impl Engine {
             preparation: self.preparation.clone(),
             stores: self.stores.clone(),
             read_only: self.read_only,
+            places: self.places.clone(),
+            policy: self.policy.clone(),
         }
     }
 
@@ -201,6 +276,10 @@ impl Engine {
     }
 
     async fn plan_fresh(&self, sql: &str) -> Result<DataFrame> {
+        // What the statement reads by path or name is checked before preparation reads it.
+        if let Some(policy) = &self.policy {
+            policy.check_statement(&self.ctx.state(), sql).await?;
+        }
         let PreparedStatement {
             statement,
             partition_columns,
@@ -235,6 +314,9 @@ impl Engine {
         if self.read_only {
             refuse_writes(&plan)?;
         }
+        if let Some(policy) = &self.policy {
+            policy.check_plan(&state, &plan)?;
+        }
         let plan = match &self.catalog {
             Some(catalog) => plan_change(catalog, &state, plan, partition_columns.to_vec()).await?,
             None => plan,
@@ -260,6 +342,9 @@ impl Engine {
     ) -> Result<u64> {
         if self.read_only {
             return Err(EngineError::ReadOnly(format!("ingest into {table}")));
+        }
+        if let Some(policy) = &self.policy {
+            policy.check_ingest(&self.ctx.state(), table)?;
         }
         let Some(catalog) = &self.catalog else {
             return Err(EngineError::Config(format!(

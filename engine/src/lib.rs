@@ -5,6 +5,7 @@
 //! top-level folder a schema, and each Delta table below it a table; see [`catalog`] for the
 //! naming rule.
 
+mod access;
 mod analyze;
 pub mod catalog;
 mod changes;
@@ -21,9 +22,10 @@ mod store;
 mod timestamps;
 mod write;
 
+pub use access::{AccessConfig, Layers, Principal, Role};
 pub use config::EngineConfig;
 pub use engine::Engine;
-pub use error::{EngineError, ErrorKind, Result};
+pub use error::{EngineError, ErrorKind, Refusal, Result};
 pub use location::display_url;
 pub use settings::Staleness;
 pub use sql::{

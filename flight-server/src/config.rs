@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::{Args, Parser, Subcommand};
-use lakeshore_engine::Staleness;
+use lakeshore_engine::{Role, Staleness};
 
 /// `lakeshore-server`: Arrow Flight SQL over a lake of Delta tables.
 #[derive(Debug, Parser)]
@@ -20,7 +20,20 @@ pub struct Cli {
 #[derive(Debug, Subcommand)]
 pub enum Command {
     /// Adds or replaces USER in the users FILE; the password is read from standard input.
-    Passwd { file: PathBuf, user: String },
+    Passwd {
+        file: PathBuf,
+        user: String,
+        /// What the user may do: reader (queries), writer (also CREATE, INSERT, ingest, COPY
+        /// TO), admin (also SET of engine options). A new user without one is a writer; an
+        /// existing user keeps theirs.
+        #[arg(long, value_parser = parse_role)]
+        role: Option<Role>,
+        /// The layers (the lake's top-level schemas) the user may read, comma-separated, or
+        /// `*` for all. A new user without the flag may read every layer; an existing user
+        /// keeps theirs.
+        #[arg(long, value_name = "LAYER,...")]
+        layers: Option<String>,
+    },
 }
 
 /// How to serve the lake.
@@ -56,6 +69,15 @@ pub struct ServeArgs {
     /// queries then cost no request to the store. 0, the default, checks every query.
     #[arg(long, value_name = "DURATION", default_value = "0", value_parser = Staleness::parse)]
     pub max_staleness: Staleness,
+    /// A prefix (local folder or object-store URI) that statements may read besides the lake:
+    /// external tables, delta_scan and the like; may be repeated. Nothing else outside the
+    /// lake is read.
+    #[arg(long = "allow-read", value_name = "PREFIX")]
+    pub allow_read: Vec<String>,
+    /// A prefix that COPY ... TO may write into; may be repeated. Without one, COPY TO is
+    /// refused.
+    #[arg(long = "allow-copy-to", value_name = "PREFIX")]
+    pub allow_copy_to: Vec<String>,
     /// Refuse DDL, DML and ingest.
     #[arg(long)]
     pub read_only: bool,
@@ -94,4 +116,8 @@ impl ServeArgs {
     pub fn max_message_bytes(&self) -> usize {
         self.max_message_mb.saturating_mul(1024 * 1024)
     }
+}
+
+fn parse_role(text: &str) -> Result<Role, String> {
+    Role::parse(text).ok_or_else(|| format!("unknown role {text:?}: reader, writer or admin"))
 }

@@ -106,6 +106,7 @@ fn engine_code(error: &EngineError) -> Code {
         ErrorKind::Broken => Code::FailedPrecondition,
         ErrorKind::Unavailable => Code::Unavailable,
         ErrorKind::ResourceExhausted => Code::ResourceExhausted,
+        ErrorKind::PermissionDenied => Code::PermissionDenied,
         _ => Code::Internal,
     }
 }

@@ -19,7 +19,13 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    if let Some(Command::Passwd { file, user }) = cli.command {
+    if let Some(Command::Passwd {
+        file,
+        user,
+        role,
+        layers,
+    }) = cli.command
+    {
         let mut password = String::new();
         std::io::stdin()
             .lock()
@@ -29,7 +35,8 @@ fn run() -> anyhow::Result<()> {
         if password.is_empty() {
             bail!("the password is empty: write it to standard input");
         }
-        lakeshore_flight::auth::set_password(&file, &user, password)?;
+        let layers = layers.as_deref().map(lakeshore_engine::Layers::parse);
+        lakeshore_flight::auth::set_account(&file, &user, password, role, layers)?;
         eprintln!("stored a password for {user} in {}", file.display());
         return Ok(());
     }

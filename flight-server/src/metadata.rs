@@ -1,6 +1,7 @@
 //! The catalog as BI tools browse it: catalogs, schemas, tables (with their Arrow schemas), table
 //! types, and the key lists (always empty: Delta tables declare no keys), answered from the
-//! engine's information_schema, which lists the lake afresh.
+//! engine's information_schema, which lists the lake afresh. Layers the user is not granted
+//! are left out of the listings.
 
 use std::sync::Arc;
 
@@ -38,7 +39,10 @@ pub async fn db_schemas(engine: &Engine, command: CommandGetDbSchemas) -> Result
     let mut builder = command.into_builder();
     let sql = "SELECT catalog_name, schema_name FROM information_schema.schemata";
     for row in rows(engine, sql).await? {
-        builder.append(&row[0], &row[1]);
+        // A layer the user may not read is not listed (see the README's security section).
+        if engine.may_read_schema(&row[0], &row[1]) {
+            builder.append(&row[0], &row[1]);
+        }
     }
     Ok(builder.build()?)
 }
@@ -72,6 +76,9 @@ pub async fn tables(engine: &Engine, command: CommandGetTables) -> Result<Record
         let [catalog, schema, table, kind] = &row[..] else {
             continue;
         };
+        if !engine.may_read_schema(catalog, schema) {
+            continue;
+        }
         let table_schema = if include_schema {
             table_schema(engine, catalog, schema, table).await
         } else {
@@ -138,8 +145,8 @@ fn table_type(information_schema_type: &str) -> &str {
 
 async fn table_schema(engine: &Engine, catalog: &str, schema: &str, table: &str) -> Schema {
     let reference = TableReference::full(catalog, schema, table);
-    match engine.session().table_provider(reference).await {
-        Ok(provider) => crate::results::flight_schema(&provider.schema())
+    match engine.table_schema(reference).await {
+        Ok(arrow_schema) => crate::results::flight_schema(&arrow_schema)
             .as_ref()
             .clone(),
         Err(error) => {

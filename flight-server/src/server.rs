@@ -9,7 +9,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
-use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
+use lakeshore_engine::{AccessConfig, Engine, EngineConfig, StorageOptions};
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
@@ -56,6 +56,11 @@ impl FlightServer {
             .memory_limit_mb
             .map(|mb| mb.saturating_mul(1024 * 1024));
         config.read_only = args.read_only;
+        // A server reaches its lake and what the operator allows, nothing else.
+        config.access = Some(AccessConfig {
+            allow_read: args.allow_read.clone(),
+            allow_copy_to: args.allow_copy_to.clone(),
+        });
         let engine = Arc::new(Engine::open(config).await?);
         let auth = Arc::new(Authenticator::new(
             args.users.as_deref(),

@@ -12,6 +12,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use lakeshore_engine::Engine;
+
+use crate::auth::{Authenticator, user_of};
 use tonic::Request;
 
 use crate::session_messages::{
@@ -41,6 +43,8 @@ pub struct SessionView {
 pub struct Sessions {
     /// The engine every session's view starts from; statements never run on it directly.
     engine: Arc<Engine>,
+    /// Who each request's user is, for the access policy of their view.
+    auth: Arc<Authenticator>,
     sessions: Mutex<HashMap<String, Session>>,
 }
 
@@ -52,9 +56,10 @@ struct Session {
 }
 
 impl Sessions {
-    pub fn new(engine: Arc<Engine>) -> Self {
+    pub fn new(engine: Arc<Engine>, auth: Arc<Authenticator>) -> Self {
         Self {
             engine,
+            auth,
             sessions: Mutex::new(HashMap::new()),
         }
     }
@@ -65,11 +70,11 @@ impl Sessions {
         let Some(id) = session_id(request) else {
             return SessionView {
                 scope: Scope::default(),
-                engine: self.view_in(&self.engine, &Scope::default()),
+                engine: self.view_in(&self.user_engine(request), &Scope::default()),
             };
         };
         let mut sessions = self.lock();
-        let session = self.session(&mut sessions, id);
+        let session = self.session(&mut sessions, id, request);
         SessionView {
             scope: session.scope.clone(),
             engine: session.engine.clone(),
@@ -109,7 +114,7 @@ impl Sessions {
                 .collect();
         };
         let mut sessions = self.lock();
-        let session = self.session(&mut sessions, id);
+        let session = self.session(&mut sessions, id, request);
         let before = session.scope.clone();
         let mut errors = HashMap::new();
         for (name, value) in options {
@@ -168,10 +173,11 @@ impl Sessions {
     }
 
     /// The session `id` names, made (and the oldest forgotten, past the bound) if it is new.
-    fn session<'a>(
+    fn session<'a, T>(
         &self,
         sessions: &'a mut HashMap<String, Session>,
         id: String,
+        request: &Request<T>,
     ) -> &'a mut Session {
         let now = Instant::now();
         if !sessions.contains_key(&id) {
@@ -188,23 +194,25 @@ impl Sessions {
         }
         let session = sessions.entry(id).or_insert_with(|| Session {
             scope: Scope::default(),
-            engine: self.view_in(&self.engine, &Scope::default()),
+            engine: self.view_in(&self.user_engine(request), &Scope::default()),
             last_used: now,
         });
         session.last_used = now;
         session
     }
 
+    /// The engine as the request's user may use it: their role and layers, checked on every
+    /// statement. A session is one login, so one user, for its whole life.
+    fn user_engine<T>(&self, request: &Request<T>) -> Engine {
+        self.engine.as_user(self.auth.principal(&user_of(request)))
+    }
+
     /// A copy of `engine` (with its settings) whose unqualified names resolve in `scope`; what
     /// `scope` leaves unset is the server's default.
     fn view_in(&self, engine: &Engine, scope: &Scope) -> Arc<Engine> {
-        let config = self.engine.session().copied_config();
-        let defaults = &config.options().catalog;
-        let catalog = scope
-            .catalog
-            .as_deref()
-            .unwrap_or(&defaults.default_catalog);
-        let schema = scope.schema.as_deref().unwrap_or(&defaults.default_schema);
+        let (default_catalog, default_schema) = self.engine.default_schema();
+        let catalog = scope.catalog.as_deref().unwrap_or(&default_catalog);
+        let schema = scope.schema.as_deref().unwrap_or(&default_schema);
         Arc::new(engine.with_default_schema(catalog, schema))
     }
 

@@ -1,6 +1,7 @@
 //! Lakeshore's integration tests: one binary (each binary links all of DataFusion), one module
 //! per concern.
 
+mod access;
 mod broken_log;
 mod changes;
 mod checkpoints;

@@ -218,6 +218,18 @@ impl DefinedObjects {
         })
     }
 
+    /// The statement and default schema of a view, for checking what it reads.
+    pub(crate) fn view_definition(&self, schema: &str, name: &str) -> Option<(String, String)> {
+        let entries = self.entries.read();
+        match &entries.get(&(schema.to_string(), name.to_string()))?.object {
+            DefinedObject::View {
+                sql,
+                default_schema,
+            } => Some((sql.clone(), default_schema.clone())),
+            _ => None,
+        }
+    }
+
     /// The location of an external table.
     pub(crate) fn external_location(&self, schema: &str, name: &str) -> Option<Url> {
         let entries = self.entries.read();

@@ -25,7 +25,8 @@ pub(crate) fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
     }
 }
 
-fn write_of(node: &LogicalPlan) -> Option<&'static str> {
+/// What `node` is called, when it writes: a table, the catalog or files.
+pub(crate) fn write_of(node: &LogicalPlan) -> Option<&'static str> {
     match node {
         LogicalPlan::Ddl(ddl) => Some(match ddl {
             DdlStatement::CreateExternalTable(_) => "CREATE EXTERNAL TABLE",

@@ -33,3 +33,4 @@ pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;
 pub(crate) use scan_function::DeltaScanFunction;
 pub(crate) use statement_reads::{accepted_since, within_statement};
+pub(crate) use target::TableTarget;

@@ -16,6 +16,8 @@ pub enum ErrorKind {
     InvalidInput,
     /// The engine is read-only and the statement would write.
     ReadOnly,
+    /// The access policy refuses the statement to its user.
+    PermissionDenied,
     /// A table or definition exists but cannot be read as it is (a damaged log, an unsupported
     /// feature): retrying will not help until it is repaired.
     Broken,
@@ -34,6 +36,7 @@ impl EngineError {
             EngineError::Lake { .. } => ErrorKind::Unavailable,
             EngineError::Table { .. } | EngineError::Definitions { .. } => ErrorKind::Broken,
             EngineError::ReadOnly(_) => ErrorKind::ReadOnly,
+            EngineError::PermissionDenied(_) => ErrorKind::PermissionDenied,
             EngineError::NotFound(_) => ErrorKind::NotFound,
             EngineError::AlreadyExists(_) => ErrorKind::AlreadyExists,
             EngineError::Query(error) => datafusion_kind(error),

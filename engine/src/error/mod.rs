@@ -44,6 +44,12 @@ pub enum EngineError {
     #[error("{0}")]
     AlreadyExists(String),
 
+    /// The access policy refuses the statement: the user's role or layers do not allow it,
+    /// or it reaches a place outside the lake and the prefixes the operator allowed.
+    /// Boxed: the four names would make every `Result` of the engine larger.
+    #[error("{0}")]
+    PermissionDenied(Box<Refusal>),
+
     /// The stored definitions of views and external tables (under `_lakeshore/`) could not be
     /// read or changed.
     #[error("catalog definitions at {location}: {}", redact(reason))]
@@ -57,6 +63,18 @@ pub enum EngineError {
 }
 
 pub type Result<T, E = EngineError> = std::result::Result<T, E>;
+
+/// What the access policy refused, to whom, and why.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("user {user} ({role}) may not {what}: {why}")]
+pub struct Refusal {
+    pub user: String,
+    /// The user's role, as the users file names it.
+    pub role: &'static str,
+    /// The action refused, as a sentence says it (`read /etc/passwd`, `INSERT gold.t`).
+    pub what: String,
+    pub why: String,
+}
 
 impl From<DataFusionError> for EngineError {
     fn from(error: DataFusionError) -> Self {

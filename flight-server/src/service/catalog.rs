@@ -3,30 +3,40 @@
 use arrow::array::RecordBatch;
 use arrow::datatypes::SchemaRef;
 use arrow_flight::sql::{CommandGetDbSchemas, CommandGetTables};
-use tonic::Response;
+use tonic::{Request, Response};
 
 use super::{FlightDataStream, SqlService};
 use crate::error::Result;
 use crate::metadata;
 use crate::results;
 
+/// Each listing is made as the request's user sees the lake: their session's engine, whose
+/// policy leaves out the layers they may not read.
 impl SqlService {
-    pub(super) async fn catalogs(&self) -> Result<Response<FlightDataStream>> {
-        Ok(answer(metadata::catalogs(&self.engine).await?))
+    pub(super) async fn catalogs<T>(
+        &self,
+        request: &Request<T>,
+    ) -> Result<Response<FlightDataStream>> {
+        let engine = self.sessions.view(request).engine;
+        Ok(answer(metadata::catalogs(&engine).await?))
     }
 
-    pub(super) async fn db_schemas(
+    pub(super) async fn db_schemas<T>(
         &self,
         query: CommandGetDbSchemas,
+        request: &Request<T>,
     ) -> Result<Response<FlightDataStream>> {
-        Ok(answer(metadata::db_schemas(&self.engine, query).await?))
+        let engine = self.sessions.view(request).engine;
+        Ok(answer(metadata::db_schemas(&engine, query).await?))
     }
 
-    pub(super) async fn tables(
+    pub(super) async fn tables<T>(
         &self,
         query: CommandGetTables,
+        request: &Request<T>,
     ) -> Result<Response<FlightDataStream>> {
-        Ok(answer(metadata::tables(&self.engine, query).await?))
+        let engine = self.sessions.view(request).engine;
+        Ok(answer(metadata::tables(&engine, query).await?))
     }
 }
 

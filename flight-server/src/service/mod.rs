@@ -1,6 +1,6 @@
 //! The Flight SQL service: each RPC of the [`FlightSqlService`] trait, answered by the modules
 //! below (statements, catalog browsing, actions, ingest). Authentication happens before, in
-//! [`crate::gateway`], which hands each request its [`User`].
+//! [`crate::gateway`], which hands each request its [`crate::auth::User`].
 
 mod actions;
 mod catalog;
@@ -24,7 +24,7 @@ use prost::Message;
 use tonic::metadata::MetadataValue;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::auth::{Authenticator, User};
+use crate::auth::{Authenticator, user_of};
 use crate::error::{Result, ServerError};
 use crate::limits::QueryLimits;
 use crate::pending::PendingQueries;
@@ -55,7 +55,7 @@ impl SqlService {
         read_only: bool,
     ) -> Result<Self> {
         Ok(Self {
-            sessions: Sessions::new(engine.clone()),
+            sessions: Sessions::new(engine.clone(), auth.clone()),
             engine,
             auth,
             limits,
@@ -73,15 +73,6 @@ impl SqlService {
     pub fn limits(&self) -> &Arc<QueryLimits> {
         &self.limits
     }
-}
-
-/// The user [`crate::gateway`] authenticated for this request.
-fn user_of<T>(request: &Request<T>) -> User {
-    request
-        .extensions()
-        .get::<User>()
-        .cloned()
-        .unwrap_or_else(|| User("anonymous".to_string()))
 }
 
 /// A FlightInfo for one result, fetched with `ticket` from this server (no location: clients
@@ -326,25 +317,25 @@ impl FlightSqlService for SqlService {
     async fn do_get_catalogs(
         &self,
         _query: CommandGetCatalogs,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        Ok(self.catalogs().await?)
+        Ok(self.catalogs(&request).await?)
     }
 
     async fn do_get_schemas(
         &self,
         query: CommandGetDbSchemas,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        Ok(self.db_schemas(query).await?)
+        Ok(self.db_schemas(query, &request).await?)
     }
 
     async fn do_get_tables(
         &self,
         query: CommandGetTables,
-        _request: Request<Ticket>,
+        request: Request<Ticket>,
     ) -> Result<Response<FlightDataStream>, Status> {
-        Ok(self.tables(query).await?)
+        Ok(self.tables(query, &request).await?)
     }
 
     async fn do_get_table_types(

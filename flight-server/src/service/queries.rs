@@ -105,7 +105,9 @@ impl SqlService {
         let schema = if statement.is_query() {
             let first_row = parameter_rows.into_iter().next();
             let requests = engine.watch_requests();
-            let frame = execution::plan(engine, &statement, first_row).await?;
+            let frame = execution::plan(engine, &statement, first_row)
+                .await
+                .inspect_err(|error| log_refusal(user, &statement.sql, error))?;
             let schema = flight_schema(frame.schema().as_arrow());
             self.pending.insert(&ticket.query_id, frame, requests);
             schema
@@ -353,4 +355,11 @@ async fn read_batches(stream: PeekableFlightDataStream) -> Result<Option<RecordB
 fn ipc_schema(schema: &Schema) -> Result<bytes::Bytes> {
     let IpcMessage(bytes) = SchemaAsIpc::new(schema, &IpcWriteOptions::default()).try_into()?;
     Ok(bytes)
+}
+
+/// A query the access policy refused while planning it (commands are logged as they run).
+fn log_refusal(user: &User, sql: &str, error: &ServerError) {
+    if error.code() == tonic::Code::PermissionDenied {
+        tracing::warn!(user = %user.0, statement = %sql, %error, "refused");
+    }
 }

@@ -110,7 +110,11 @@ async fn garbage_in_every_rpc_gets_an_error_and_the_server_goes_on() {
             Ok(Err(status)) => {
                 *codes.entry(format!("{:?}", status.code())).or_insert(0) += 1;
                 if show_refusals {
-                    println!("refused: rpc {rpc}: {:?}: {}", status.code(), status.message());
+                    println!(
+                        "refused: rpc {rpc}: {:?}: {}",
+                        status.code(),
+                        status.message()
+                    );
                 }
                 assert!(
                     !status.message().contains("panicked"),

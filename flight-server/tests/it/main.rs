@@ -9,5 +9,6 @@ mod metadata;
 mod object_store;
 mod python;
 mod queries;
+mod security;
 mod sessions;
 mod tls;

@@ -60,9 +60,8 @@ impl Backend for EmbeddedBackend {
             table.schema.as_str(),
             table.table.as_str(),
         );
-        let provider = self.engine.session().table_provider(reference).await?;
-        Ok(provider
-            .schema()
+        let schema = self.engine.table_schema(reference).await?;
+        Ok(schema
             .fields()
             .iter()
             .map(|field| field.name().clone())
@@ -70,18 +69,7 @@ impl Backend for EmbeddedBackend {
     }
 
     async fn functions(&self) -> Result<Vec<String>> {
-        let state = self.engine.session().state();
-        let mut names: Vec<String> = state
-            .scalar_functions()
-            .keys()
-            .chain(state.aggregate_functions().keys())
-            .chain(state.window_functions().keys())
-            .chain(state.table_functions().keys())
-            .cloned()
-            .collect();
-        names.sort();
-        names.dedup();
-        Ok(names)
+        Ok(self.engine.function_names())
     }
 
     fn description(&self) -> String {
