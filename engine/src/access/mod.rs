@@ -27,8 +27,8 @@ use url::Url;
 
 use crate::catalog::{DEFAULT_SCHEMA, LakeCatalog, sql_name};
 use crate::delta::{StatementReferences, TableTarget};
-use crate::sql::parse_statement;
 use crate::error::{EngineError, Refusal, Result};
+use crate::sql::parse_statement;
 
 pub(crate) use location::Place;
 

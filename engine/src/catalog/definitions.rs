@@ -210,8 +210,7 @@ fn to_json(object: &Definition) -> std::result::Result<Vec<u8>, serde_json::Erro
 }
 
 fn parse(bytes: &[u8]) -> std::result::Result<Definition, String> {
-    let version: FormatVersion =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a definition: {e}"))?;
+    let version: FormatVersion = serde_json::from_slice(bytes).map_err(|e| unreadable(&e))?;
     match version.format_version {
         Some(FORMAT_VERSION) => {}
         Some(other) => {
@@ -221,9 +220,17 @@ fn parse(bytes: &[u8]) -> std::result::Result<Definition, String> {
         }
         None => return Err("the field \"format_version\" is missing".to_string()),
     }
-    let file: DefinitionFile =
-        serde_json::from_slice(bytes).map_err(|e| format!("not a definition: {e}"))?;
+    let file: DefinitionFile = serde_json::from_slice(bytes).map_err(|e| unreadable(&e))?;
     Ok(file.definition)
+}
+
+/// Why a file is no definition: not JSON at all, or JSON of another shape.
+fn unreadable(error: &serde_json::Error) -> String {
+    if error.is_syntax() || error.is_eof() {
+        format!("not JSON: {error}")
+    } else {
+        format!("not a definition: {error}")
+    }
 }
 
 #[cfg(test)]
@@ -303,6 +310,6 @@ mod tests {
     fn damaged_files_say_what_is_wrong() {
         assert!(parse(b"{\"kind\":").unwrap_err().contains("not JSON"));
         let no_sql = br#"{"format_version":1,"kind":"view","default_schema":"x"}"#;
-        assert!(parse(no_sql).unwrap_err().contains("\"sql\""));
+        assert!(parse(no_sql).unwrap_err().contains("`sql`"));
     }
 }
