@@ -231,7 +231,7 @@ impl Generator<'_> {
     fn expr(&mut self, table: usize, depth: usize) -> String {
         let deeper = depth < 3;
         match self.rng.random_range(0..12) {
-            0 | 1 | 2 => self.column(table),
+            0..=2 => self.column(table),
             3 => self.literal(),
             4 if deeper => format!("({} + {})", self.expr(table, depth + 1), self.literal()),
             5 if deeper => format!(
