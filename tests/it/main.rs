@@ -19,6 +19,7 @@ mod requests;
 mod statement_context;
 mod time_travel;
 mod timestamps;
+mod type_widening;
 mod variant;
 mod views;
 mod writes;

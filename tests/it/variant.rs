@@ -1,5 +1,5 @@
-//! Tables Spark 4 writes with `VARIANT` columns: read as JSON text. Reader features we cannot
-//! read (shredded variants, type widening) fail with an error that names the feature.
+//! Tables Spark 4 writes with `VARIANT` columns: read as JSON text, in scans and in the change
+//! feed. Shredded variants, which we cannot read, fail with an error that names the feature.
 
 use std::path::{Path, PathBuf};
 
@@ -89,11 +89,7 @@ fn with_reader_feature(dir: &Path, feature: &str) -> PathBuf {
 async fn reader_features_we_cannot_read_are_named_in_the_error() {
     let dir = tempfile::tempdir().unwrap();
     let engine = engine_without_lake().await;
-    for feature in [
-        "variantShredding-preview",
-        "typeWidening",
-        "typeWidening-preview",
-    ] {
+    for feature in ["variantShredding-preview"] {
         let table = with_reader_feature(dir.path(), feature);
         let message = query_error(&engine, &format!("SELECT * FROM {}", by_path(&table))).await;
         assert!(
@@ -101,4 +97,84 @@ async fn reader_features_we_cannot_read_are_named_in_the_error() {
             "the error should name {feature} and the table: {message}"
         );
     }
+}
+
+/// A copy of the Spark variant table that records its changes from version 3 on, with one
+/// commit after that (version 4) adding a copy of the file holding the row with id 1.
+fn variant_table_with_change_feed(dir: &Path) -> PathBuf {
+    let table = dir.join("variant-changes");
+    let source = spark_variant_table();
+    std::fs::create_dir_all(table.join("_delta_log")).unwrap();
+    for entry in std::fs::read_dir(&source).unwrap() {
+        let path = entry.unwrap().path();
+        if path.is_file() {
+            std::fs::copy(&path, table.join(path.file_name().unwrap())).unwrap();
+        }
+    }
+    for version in 0..=2 {
+        let name = format!("_delta_log/{version:020}.json");
+        std::fs::copy(source.join(&name), table.join(&name)).unwrap();
+    }
+    let first = std::fs::read_to_string(source.join(format!("_delta_log/{:020}.json", 0))).unwrap();
+    let mut metadata: serde_json::Value = first
+        .lines()
+        .map(|line| serde_json::from_str::<serde_json::Value>(line).unwrap())
+        .find(|action| action.get("metaData").is_some())
+        .unwrap();
+    metadata["metaData"]["configuration"]["delta.enableChangeDataFeed"] = "true".into();
+    std::fs::write(
+        table.join(format!("_delta_log/{:020}.json", 3)),
+        format!("{metadata}\n"),
+    )
+    .unwrap();
+    let copied = "part-00000-copy-of-id-1.snappy.parquet";
+    std::fs::copy(
+        source.join("part-00000-1e14ba22-3114-46d1-96fb-48b4912507ce-c000.snappy.parquet"),
+        table.join(copied),
+    )
+    .unwrap();
+    let add = serde_json::json!({"add": {
+        "path": copied, "partitionValues": {}, "size": 5072,
+        "modificationTime": 1723768499000_i64, "dataChange": true,
+    }});
+    std::fs::write(
+        table.join(format!("_delta_log/{:020}.json", 4)),
+        format!("{add}\n"),
+    )
+    .unwrap();
+    table
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_change_feed_of_a_variant_table_shows_variants_as_json_text() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = variant_table_with_change_feed(dir.path());
+    let engine = engine_without_lake().await;
+    assert_eq!(
+        rows(
+            &engine,
+            &format!(
+                "SELECT id, v, struct_of_variants, _change_type, _commit_version \
+                 FROM table_changes('{}', 4)",
+                table.display()
+            )
+        )
+        .await,
+        [concat!(
+            r#"_change_type=insert | _commit_version=4 | id=1 | struct_of_variants={v: {"key":1}}"#,
+            r#" | v={"key":1}"#
+        )]
+    );
+    // A filter on the variant's JSON text, as in a scan of the table.
+    assert_eq!(
+        rows(
+            &engine,
+            &format!(
+                r#"SELECT id FROM table_changes('{}', 4) WHERE v = '{{"key":1}}'"#,
+                table.display()
+            )
+        )
+        .await,
+        ["id=1"]
+    );
 }

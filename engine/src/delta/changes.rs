@@ -156,6 +156,7 @@ pub(crate) async fn changes_scan(
     Ok(Arc::new(DeltaTableProvider::of_scan(
         &format!("{name} (changes of versions {start} to {end})"),
         Arc::new(ChangeFeed { feed }),
+        table,
     )))
 }
 

@@ -16,6 +16,7 @@ mod limit_guard;
 mod log_cache;
 mod preloaded;
 mod provider;
+mod readable_features;
 mod reads;
 mod references;
 mod refresher;
@@ -24,7 +25,6 @@ mod statement_reads;
 mod target;
 mod time_travel;
 mod variant;
-mod writer_only_features;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};
 pub(crate) use provider::{DeltaTableProvider, tables_read_by};

@@ -46,32 +46,40 @@ impl DeltaTableProvider {
                 table: name.to_string(),
                 reason: describe_scan_error(&e),
             })?;
-        let variants = table
+        Ok(Self::reading(
+            name,
+            Arc::new(scan),
+            Some(table.clone()),
+            table,
+        ))
+    }
+
+    /// Another scan of the Delta table `of` (its change feed), with errors that name the table
+    /// and variant columns read as JSON text, as in the table itself.
+    pub(crate) fn of_scan(name: &str, scan: Arc<dyn TableProvider>, of: &DeltaTable) -> Self {
+        Self::reading(name, scan, None, of)
+    }
+
+    fn reading(
+        name: &str,
+        scan: Arc<dyn TableProvider>,
+        snapshot: Option<DeltaTable>,
+        of: &DeltaTable,
+    ) -> Self {
+        let variants = of
             .snapshot()
             .ok()
             .and_then(|snapshot| VariantColumns::of(&snapshot.schema()));
-        let scan: Arc<dyn TableProvider> = Arc::new(scan);
         let schema = match &variants {
             Some(variants) => variants.json_schema(&scan.schema()),
             None => scan.schema(),
         };
-        Ok(Self {
-            name: name.to_string(),
-            scan,
-            table: Some(table.clone()),
-            variants,
-            schema,
-        })
-    }
-
-    /// Another scan of a Delta table (its change feed), with errors that name the table.
-    pub(crate) fn of_scan(name: &str, scan: Arc<dyn TableProvider>) -> Self {
         Self {
             name: name.to_string(),
-            schema: scan.schema(),
             scan,
-            table: None,
-            variants: None,
+            table: snapshot,
+            variants,
+            schema,
         }
     }
 

@@ -15,8 +15,8 @@ use url::Url;
 use super::DeltaTableProvider;
 use super::diagnosis::table_error;
 use super::log_cache::LogFileCache;
+use super::readable_features::ReadableFeaturesHidden;
 use super::statement_reads::accepted_since;
-use super::writer_only_features::WriterOnlyFeaturesHidden;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
 use crate::store::ObjectStores;
@@ -188,7 +188,7 @@ impl TableRefresher {
 
     async fn load(&self, checked_at: Instant) -> Result<HeldTable> {
         let log_files = Arc::new(LogFileCache::new(self.stores.root_store(&self.url)?));
-        let store = Arc::new(WriterOnlyFeaturesHidden::new(log_files.clone()));
+        let store = Arc::new(ReadableFeaturesHidden::new(log_files.clone()));
         let table = self
             .stores
             .table_builder(&self.url, Some(store))?

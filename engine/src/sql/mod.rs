@@ -17,6 +17,7 @@ mod kind;
 mod parse;
 mod partitioned_by;
 mod placeholders;
+mod select_list;
 mod split;
 mod text;
 mod time_travel;

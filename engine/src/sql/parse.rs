@@ -10,6 +10,7 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::describe::describe_as_query;
+use super::select_list::refuse_empty_select_lists;
 use super::text::{Piece, pieces};
 use super::time_travel::{attach_versions, blanked, time_travel_clauses};
 use crate::error::{EngineError, Result};
@@ -22,6 +23,12 @@ pub(crate) fn parse_statement(state: &SessionState, sql: &str) -> Result<Stateme
 /// Parses one SQL statement, Delta syntax included, with the parser `options` (the dialect and
 /// the recursion limit), as DataFusion's session would.
 pub(crate) fn parse_with(sql: &str, options: &SqlParserOptions) -> Result<Statement> {
+    let statement = parse_delta_syntax(sql, options)?;
+    refuse_empty_select_lists(&statement)?;
+    Ok(statement)
+}
+
+fn parse_delta_syntax(sql: &str, options: &SqlParserOptions) -> Result<Statement> {
     let tokens = significant_pieces(sql)?;
     if tokens.is_empty() {
         return Err(syntax_error("the statement is empty"));
@@ -211,5 +218,22 @@ mod tests {
         let error = parse("SELECT 1; SELECT 2").unwrap_err().to_string();
         assert!(error.contains("more than one"), "{error}");
         assert!(parse("SELECT 'O''Brien';").is_ok());
+    }
+
+    #[test]
+    fn a_select_without_columns_is_an_error_that_says_how_to_name_one() {
+        for sql in [
+            "SELECT all FROM t",
+            "SELECT DISTINCT FROM t",
+            "SELECT a FROM t WHERE a IN (SELECT ALL FROM u)",
+            "SELECT a FROM t UNION SELECT all FROM u",
+            "EXPLAIN SELECT all FROM t",
+            "COPY (SELECT all FROM t) TO 'out.csv'",
+        ] {
+            let error = parse(sql).unwrap_err().to_string();
+            assert!(error.contains(r#"SELECT "all" FROM t"#), "{sql}: {error}");
+        }
+        assert!(parse(r#"SELECT "all" FROM t"#).is_ok());
+        assert!(parse("SELECT ALL a FROM t").is_ok());
     }
 }

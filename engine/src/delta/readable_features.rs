@@ -1,12 +1,21 @@
-//! Reading tables that list reader features which only constrain writers.
+//! Reading tables that list reader features delta-rs refuses although its scan reads them.
 //!
-//! `vacuumProtocolCheck` is a reader-writer feature only so that old clients, which would not
-//! know to check the protocol before a VACUUM, refuse the table; the Delta protocol asks nothing
-//! of readers for it. delta-rs refuses to read such tables. This object store shows delta-rs each
-//! commit's protocol action without those features, so the table reads as the protocol intends.
-//! Checkpoints are shown as they are: a table whose checkpoint lists such a feature is still
-//! refused, with an error that names the feature, never read wrongly. The store is for reading:
-//! a writer must see the protocol as it is (writes go through a store without this filter).
+//! delta-rs 1.1 checks a table's reader features against a fixed list before it scans, and
+//! refuses every feature outside it. Two that Spark writes are missing from that list:
+//!
+//! - `vacuumProtocolCheck` is a reader-writer feature only so that old clients, which would not
+//!   know to check the protocol before a VACUUM, refuse the table; the Delta protocol asks
+//!   nothing of readers for it.
+//! - `typeWidening` (and `typeWidening-preview`): a column's type was widened (int to long,
+//!   float to double, a wider decimal, date to timestamp_ntz, ...). Files written before keep
+//!   the narrow physical type; the scan reads them as the table's wide type, and statistics and
+//!   partition values are read in the wide type too (see tests/it/type_widening.rs).
+//!
+//! This object store shows delta-rs each commit's protocol action without those features, so
+//! such a table reads as the protocol intends. Checkpoints are shown as they are: a table whose
+//! checkpoint lists such a feature is still refused, with an error that names the feature,
+//! never read wrongly. The store is for reading: a writer must see the protocol as it is
+//! (writes go through a store without this filter).
 
 use std::fmt;
 use std::ops::Range;
@@ -23,22 +32,26 @@ use object_store::{
 };
 use serde_json::Value;
 
-/// Reader features that a reader may ignore, as the protocol spells them.
-const WRITER_ONLY_READER_FEATURES: &[&str] = &["vacuumProtocolCheck"];
+/// Reader features that delta-rs refuses and its scan reads, as the protocol spells them.
+const READABLE_FEATURES: &[&str] = &[
+    "vacuumProtocolCheck",
+    "typeWidening",
+    "typeWidening-preview",
+];
 
-/// An object store that serves `_delta_log/*.json` commits without writer-only reader features.
+/// An object store that serves `_delta_log/*.json` commits without [`READABLE_FEATURES`].
 #[derive(Debug)]
-pub(crate) struct WriterOnlyFeaturesHidden {
+pub(crate) struct ReadableFeaturesHidden {
     inner: Arc<dyn ObjectStore>,
 }
 
-impl WriterOnlyFeaturesHidden {
+impl ReadableFeaturesHidden {
     pub(crate) fn new(inner: Arc<dyn ObjectStore>) -> Self {
         Self { inner }
     }
 }
 
-impl fmt::Display for WriterOnlyFeaturesHidden {
+impl fmt::Display for ReadableFeaturesHidden {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         write!(f, "{}", self.inner)
     }
@@ -52,11 +65,11 @@ fn is_commit(location: &Path) -> bool {
         && file.is_some_and(|f| f.as_ref().ends_with(".json"))
 }
 
-/// The commit with writer-only features removed from its protocol action, or `None` when it
+/// The commit with readable features removed from its protocol action, or `None` when it
 /// names none (the common case: then the bytes are served untouched).
-fn without_writer_only_features(commit: &[u8]) -> Option<Bytes> {
+fn without_readable_features(commit: &[u8]) -> Option<Bytes> {
     let text = std::str::from_utf8(commit).ok()?;
-    if !WRITER_ONLY_READER_FEATURES
+    if !READABLE_FEATURES
         .iter()
         .any(|feature| text.contains(feature))
     {
@@ -76,7 +89,7 @@ fn without_writer_only_features(commit: &[u8]) -> Option<Bytes> {
     changed.then(|| Bytes::from(lines.join("\n") + "\n"))
 }
 
-/// The protocol action on `line` without writer-only features, in both feature lists (the
+/// The protocol action on `line` without readable features, in both feature lists (the
 /// kernel requires a reader-writer feature to be in both or neither).
 fn strip_protocol_line(line: &str) -> Option<String> {
     let mut action: Value = serde_json::from_str(line).ok()?;
@@ -87,7 +100,7 @@ fn strip_protocol_line(line: &str) -> Option<String> {
             let before = features.len();
             features.retain(|f| {
                 f.as_str()
-                    .is_none_or(|name| !WRITER_ONLY_READER_FEATURES.contains(&name))
+                    .is_none_or(|name| !READABLE_FEATURES.contains(&name))
             });
             changed |= features.len() != before;
         }
@@ -98,7 +111,7 @@ fn strip_protocol_line(line: &str) -> Option<String> {
 }
 
 #[async_trait]
-impl ObjectStore for WriterOnlyFeaturesHidden {
+impl ObjectStore for ReadableFeaturesHidden {
     async fn put_opts(
         &self,
         location: &Path,
@@ -125,7 +138,7 @@ impl ObjectStore for WriterOnlyFeaturesHidden {
         let attributes = result.attributes.clone();
         let range = result.range.clone();
         let bytes = result.bytes().await?;
-        let (bytes, meta, range) = match without_writer_only_features(&bytes) {
+        let (bytes, meta, range) = match without_readable_features(&bytes) {
             Some(stripped) => {
                 let size = stripped.len() as u64;
                 (
@@ -189,7 +202,7 @@ mod tests {
             r#"{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["vacuumProtocolCheck","deletionVectors"],"writerFeatures":["vacuumProtocolCheck","deletionVectors"]}}"#,
             "\n"
         );
-        let stripped = without_writer_only_features(commit.as_bytes()).unwrap();
+        let stripped = without_readable_features(commit.as_bytes()).unwrap();
         let text = std::str::from_utf8(&stripped).unwrap();
         let lines: Vec<&str> = text.lines().collect();
         assert_eq!(
@@ -210,7 +223,7 @@ mod tests {
     #[test]
     fn commits_without_the_feature_are_untouched() {
         let commit = br#"{"protocol":{"minReaderVersion":3,"minWriterVersion":7,"readerFeatures":["deletionVectors"],"writerFeatures":["deletionVectors"]}}"#;
-        assert!(without_writer_only_features(commit).is_none());
+        assert!(without_readable_features(commit).is_none());
     }
 
     #[test]
