@@ -16,6 +16,7 @@ mod memory;
 mod object_stores;
 mod read_only;
 mod requests;
+mod select_lists;
 mod statement_context;
 mod time_travel;
 mod timestamps;

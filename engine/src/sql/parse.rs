@@ -10,7 +10,7 @@ use datafusion::sql::sqlparser::keywords::Keyword;
 use datafusion::sql::sqlparser::tokenizer::Token;
 
 use super::describe::describe_as_query;
-use super::select_list::refuse_empty_select_lists;
+use super::select_list::{name_repeated_columns, refuse_empty_select_lists};
 use super::text::{Piece, pieces};
 use super::time_travel::{attach_versions, blanked, time_travel_clauses};
 use crate::error::{EngineError, Result};
@@ -23,8 +23,9 @@ pub(crate) fn parse_statement(state: &SessionState, sql: &str) -> Result<Stateme
 /// Parses one SQL statement, Delta syntax included, with the parser `options` (the dialect and
 /// the recursion limit), as DataFusion's session would.
 pub(crate) fn parse_with(sql: &str, options: &SqlParserOptions) -> Result<Statement> {
-    let statement = parse_delta_syntax(sql, options)?;
+    let mut statement = parse_delta_syntax(sql, options)?;
     refuse_empty_select_lists(&statement)?;
+    name_repeated_columns(&mut statement);
     Ok(statement)
 }
 
@@ -235,5 +236,32 @@ mod tests {
         }
         assert!(parse(r#"SELECT "all" FROM t"#).is_ok());
         assert!(parse("SELECT ALL a FROM t").is_ok());
+    }
+
+    #[test]
+    fn a_column_selected_twice_is_named_apart_as_duckdb_names_it() {
+        let first_select = |sql: &str| {
+            let Statement::Statement(statement) = parse(sql).unwrap() else {
+                panic!("a SQL statement")
+            };
+            statement.to_string()
+        };
+        assert_eq!(
+            first_select("SELECT a, a, A, a_1 FROM t"),
+            r#"SELECT a, a AS "a_2", A AS "a_3", a_1 FROM t"#
+        );
+        assert_eq!(
+            first_select("SELECT 1 AS x, 2 AS X, x, t.a, u.a FROM t, u"),
+            r#"SELECT 1 AS x, 2 AS "x_1", x AS "x_2", t.a, u.a AS "a_1" FROM t, u"#
+        );
+        assert_eq!(
+            first_select("SELECT * FROM (SELECT b + 1, b + 1 FROM t) AS s"),
+            r#"SELECT * FROM (SELECT b + 1, b + 1 AS "b + 1_1" FROM t) AS s"#
+        );
+        // Names that differ stay as they are; wildcards are left to DataFusion.
+        assert_eq!(
+            first_select(r#"SELECT a, "A", a AS b, *, t.* FROM t"#),
+            r#"SELECT a, "A", a AS b, *, t.* FROM t"#
+        );
     }
 }
