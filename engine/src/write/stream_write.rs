@@ -1,10 +1,12 @@
 //! Streaming rows into a Delta table with delta-rs' write operation.
 
+use std::collections::HashMap;
 use std::fmt;
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 
-use arrow::datatypes::SchemaRef;
+use arrow::array::RecordBatch;
+use arrow::datatypes::{Schema, SchemaRef};
 use datafusion::catalog::streaming::StreamingTable;
 use datafusion::datasource::provider_as_source;
 use datafusion::error::DataFusionError;
@@ -17,7 +19,7 @@ use deltalake::DeltaTable;
 use deltalake::delta_datafusion::planner::DeltaPlanner;
 use deltalake::operations::write::SchemaMode;
 use deltalake::protocol::SaveMode;
-use futures::TryStreamExt;
+use futures::{StreamExt, TryStreamExt};
 use parking_lot::Mutex;
 
 use super::{Destination, IngestMode};
@@ -71,7 +73,7 @@ async fn write(
 ) -> Result<u64> {
     let exists = table.version().is_some();
     let rows = Arc::new(AtomicU64::new(0));
-    let source = one_shot_scan(counted(input, rows.clone()))?;
+    let source = one_shot_scan(counted(without_metadata(input), rows.clone()))?;
     let save_mode = match mode {
         IngestMode::Create => SaveMode::ErrorIfExists,
         IngestMode::Append | IngestMode::CreateAppend => SaveMode::Append,
@@ -99,6 +101,31 @@ async fn write(
             crate::delta::describe_delta_error(&error)
         ))),
     }
+}
+
+/// `input` without Arrow metadata, of the schema or of its fields (pandas puts its index and
+/// types there): a Delta table keeps none, and delta-rs refuses rows whose schema differs from
+/// the table's by metadata alone, naming fields that look the same.
+fn without_metadata(input: SendableRecordBatchStream) -> SendableRecordBatchStream {
+    let schema = input.schema();
+    if schema.metadata().is_empty() && schema.fields().iter().all(|f| f.metadata().is_empty()) {
+        return input;
+    }
+    let plain: SchemaRef = Arc::new(Schema::new(
+        schema
+            .fields()
+            .iter()
+            .map(|field| field.as_ref().clone().with_metadata(HashMap::new()))
+            .collect::<Vec<_>>(),
+    ));
+    let target = plain.clone();
+    let batches = input.map(move |batch| {
+        Ok(RecordBatch::try_new(
+            target.clone(),
+            batch?.columns().to_vec(),
+        )?)
+    });
+    Box::pin(RecordBatchStreamAdapter::new(plain, batches))
 }
 
 /// `input`, counting the rows that pass.

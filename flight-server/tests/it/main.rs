@@ -6,6 +6,7 @@ mod fuzz;
 mod harness;
 mod limits;
 mod metadata;
+mod notebooks;
 mod object_store;
 mod python;
 mod queries;
