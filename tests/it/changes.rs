@@ -1,6 +1,9 @@
 //! `table_changes`: the change data feed, as the `deltalake` Python package reads it.
 
-use lakeshore_tests::{assert_same_rows, collect, query_error, read_changes_as_written};
+use lakeshore_tests::{
+    assert_same_rows, collect, delta_writer, engine_without_lake, query_error,
+    read_changes_as_written,
+};
 
 use crate::delta_log::{HistoryLake, LATEST, commit_time};
 use crate::lake_catalog::rows;
@@ -117,4 +120,32 @@ async fn changes_can_be_sorted_and_filtered() {
     )
     .await;
     assert_eq!(updated, vec!["id=3".to_string()]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn changes_of_partitions_whose_values_are_escaped_in_folder_names() {
+    let dir = tempfile::tempdir().unwrap();
+    let table = dir.path().join("cities");
+    // Folders such as `city=New%20York`, `city=a%3Ab` (a timestamp's colons) and `city=p%25q`.
+    delta_writer("escaped-partitions", &table, None);
+    let engine = engine_without_lake().await;
+    let sql = format!(
+        "SELECT _commit_version, _change_type, city, count(*) AS n \
+         FROM table_changes('{}', 0) GROUP BY 1, 2, 3",
+        table.display()
+    );
+    let cities = ["Amsterdam", "New York", "a:b", "p%q"];
+    let mut expected: Vec<String> = [0, 1]
+        .iter()
+        .flat_map(|version| {
+            cities.iter().map(move |city| {
+                format!("_change_type=insert | _commit_version={version} | city={city} | n=1")
+            })
+        })
+        .chain(["_change_type=delete | _commit_version=2 | city=New York | n=2".to_string()])
+        .collect();
+    expected.sort();
+    let mut ours = rows(&engine, &sql).await;
+    ours.sort();
+    assert_eq!(ours, expected);
 }
