@@ -1,4 +1,4 @@
-//! The lake as a catalog: layers are schemas, Delta tables are tables, named by the README's rule.
+//! The lake as a catalog: layers are schemas, Delta tables are tables, named by the rule of docs/sql.md.
 
 use std::path::Path;
 
