@@ -16,7 +16,6 @@ use arrow::datatypes::Schema;
 use arrow::ipc::writer::IpcWriteOptions;
 use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::error::FlightError;
-use arrow_flight::sql::server::PeekableFlightDataStream;
 use arrow_flight::sql::{
     ActionCreatePreparedStatementRequest, ActionCreatePreparedStatementResult,
     CommandPreparedStatementQuery, CommandPreparedStatementUpdate, CommandStatementQuery,
@@ -29,6 +28,7 @@ use futures::TryStreamExt;
 use lakeshore_engine::{Engine, RequestWatch};
 use tonic::{Request, Response};
 
+use super::put::PutStream;
 use super::{FlightDataStream, SqlService, flight_info, user_of};
 use crate::auth::User;
 use crate::error::{Result, ServerError};
@@ -216,7 +216,7 @@ impl SqlService {
     pub(super) async fn statement_update(
         &self,
         command: CommandStatementUpdate,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
         let engine = self.sessions.view(&request).engine;
@@ -230,7 +230,7 @@ impl SqlService {
     pub(super) async fn prepared_statement_update(
         &self,
         command: CommandPreparedStatementUpdate,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
         let handle = command.prepared_statement_handle.to_vec();
@@ -252,7 +252,7 @@ impl SqlService {
     pub(super) async fn bind_parameters(
         &self,
         query: CommandPreparedStatementQuery,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<DoPutPreparedStatementResult> {
         let user = user_of(&request);
         let handle = query.prepared_statement_handle.to_vec();
@@ -338,7 +338,7 @@ impl SqlService {
 }
 
 /// The record batches a DoPut carries, as one batch; `None` when it carries none.
-async fn read_batches(stream: PeekableFlightDataStream) -> Result<Option<RecordBatch>> {
+async fn read_batches(stream: PutStream) -> Result<Option<RecordBatch>> {
     // The stream itself, not its inner stream: the first message, already peeked at, holds the
     // schema.
     let data = stream.map_err(|status| FlightError::Tonic(Box::new(status)));
