@@ -17,20 +17,20 @@ use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
 use futures::TryStreamExt;
 
-use crate::Principal;
-use crate::access::{Places, Policy};
+use crate::access::{GrantedCatalogs, Places, Policy};
 use crate::analyze::explain_analyze;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
-use crate::changes::{plan_change, refuse_writes};
+use crate::changes::plan_change;
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
 use crate::delta::{DeltaReads, DeltaScanFunction, tables_read_by};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
-use crate::sql::{classify, parse_statement};
+use crate::sql::ParsedStatement;
 use crate::store::{LakeObjectStoreRegistry, ObjectStores, RequestWatch};
 use crate::write::IngestMode;
+use crate::{Layers, Principal};
 
 /// A lake opened for SQL. Cheap to share behind an `Arc`; every method takes `&self`.
 pub struct Engine {
@@ -41,8 +41,6 @@ pub struct Engine {
     /// The object stores of the lake and of every table read by path, with their request
     /// counts.
     stores: Arc<ObjectStores>,
-    /// Refuse every statement that writes.
-    read_only: bool,
     /// The places an access policy allows, resolved once.
     places: Arc<Places>,
     /// The access policy every statement is checked against; `None` is unrestricted.
@@ -128,17 +126,23 @@ impl Engine {
         let places = Arc::new(Places::for_catalog(
             catalog.clone(),
             config.access.as_ref(),
+            config.read_only,
         )?);
-        let policy = config
-            .access
-            .as_ref()
-            .map(|_| Arc::new(Policy::new(places.clone(), Principal::admin("server"))));
+        let policy = if config.access.is_some() {
+            Some(Arc::new(Policy::new(
+                places.clone(),
+                Principal::admin("server"),
+            )))
+        } else if config.read_only {
+            Some(Arc::new(Policy::unconfined(places.clone())))
+        } else {
+            None
+        };
         Ok(Self {
             ctx,
             catalog,
             preparation,
             stores,
-            read_only: config.read_only,
             places,
             policy,
         })
@@ -148,12 +152,21 @@ impl Engine {
     /// layers, and against the places the engine was opened to reach (only the lake, when it
     /// was opened without an [`crate::AccessConfig`]). Settings are copied, not shared.
     pub fn as_user(&self, user: Principal) -> Engine {
+        let mut state = SessionStateBuilder::new_from_existing(self.ctx.state());
+        if let (Some(catalog), Layers::Only(_)) = (&self.catalog, &user.layers) {
+            // Layers not granted are not there for the user: no listing or lookup shows them.
+            let granted = GrantedCatalogs::new(
+                self.ctx.state().catalog_list().clone(),
+                catalog.name(),
+                user.layers.clone(),
+            );
+            state = state.with_catalog_list(Arc::new(granted));
+        }
         Engine {
-            ctx: SessionContext::new_with_state(self.ctx.state()),
+            ctx: SessionContext::new_with_state(state.build()),
             catalog: self.catalog.clone(),
             preparation: self.preparation.clone(),
             stores: self.stores.clone(),
-            read_only: self.read_only,
             places: self.places.clone(),
             policy: Some(Arc::new(Policy::new(self.places.clone(), user))),
         }
@@ -164,19 +177,6 @@ impl Engine {
         let config = self.ctx.copied_config();
         let names = &config.options().catalog;
         (names.default_catalog.clone(), names.default_schema.clone())
-    }
-
-    /// Whether this engine's user may read the tables of `catalog.schema` (a layer of the
-    /// lake, or any schema of another catalog): for listings that show only what can be read.
-    pub fn may_read_schema(&self, catalog: &str, schema: &str) -> bool {
-        let Some(policy) = &self.policy else {
-            return true;
-        };
-        let reference = TableReference::full(catalog, schema, "");
-        match policy.layer_of_name(&self.ctx.state(), &reference) {
-            Some(layer) => policy.may_read_layer(&layer),
-            None => true,
-        }
     }
 
     /// The Arrow schema of a table, view or external table, as its rows will come; refused
@@ -217,7 +217,6 @@ impl Engine {
             catalog: self.catalog.clone(),
             preparation: self.preparation.clone(),
             stores: self.stores.clone(),
-            read_only: self.read_only,
             places: self.places.clone(),
             policy: self.policy.clone(),
         }
@@ -227,6 +226,13 @@ impl Engine {
     /// take effect before this returns and stream no rows.
     pub async fn execute(&self, sql: &str) -> Result<SendableRecordBatchStream> {
         self.execute_plan(self.plan(sql).await?).await
+    }
+
+    /// Parses one SQL statement as this engine's session does (its dialect, Delta syntax
+    /// included), for callers that look at it before planning it with
+    /// [`Engine::plan_parsed`]. Fails when it does not parse.
+    pub fn parse(&self, sql: &str) -> Result<ParsedStatement> {
+        ParsedStatement::parse(sql, &self.ctx.state().config().options().sql_parser)
     }
 
     /// Runs a statement planned earlier with [`Engine::plan`] (by this engine or a view of it,
@@ -262,6 +268,12 @@ impl Engine {
     /// Plans one SQL statement: the tables it reads are brought up to date first, as of a look
     /// at their logs no older than `lakeshore.max_staleness`.
     pub async fn plan(&self, sql: &str) -> Result<DataFrame> {
+        self.plan_parsed(&self.parse(sql)?).await
+    }
+
+    /// Plans a statement parsed earlier with [`Engine::parse`] (by this engine or a view of it),
+    /// as [`Engine::plan`] does.
+    pub async fn plan_parsed(&self, statement: &ParsedStatement) -> Result<DataFrame> {
         let max_staleness = self
             .ctx
             .state()
@@ -272,20 +284,26 @@ impl Engine {
             .map_or(std::time::Duration::ZERO, |settings| {
                 settings.max_staleness.0
             });
-        within_statement(max_staleness, self.plan_fresh(sql)).await
+        within_statement(max_staleness, self.plan_fresh(statement)).await
     }
 
-    async fn plan_fresh(&self, sql: &str) -> Result<DataFrame> {
+    async fn plan_fresh(&self, parsed: &ParsedStatement) -> Result<DataFrame> {
         // What the statement reads by path or name is checked before preparation reads it.
         if let Some(policy) = &self.policy {
-            policy.check_statement(&self.ctx.state(), sql).await?;
+            policy
+                .check_statement(&self.ctx.state(), parsed.statement())
+                .await?;
         }
         let PreparedStatement {
             statement,
             partition_columns,
         } = self
             .preparation
-            .prepare(&self.ctx, self.catalog.as_deref(), sql)
+            .prepare(
+                &self.ctx,
+                self.catalog.as_deref(),
+                parsed.statement().clone(),
+            )
             .await?;
         match self
             .plan_statement(statement.clone(), &partition_columns)
@@ -303,7 +321,7 @@ impl Engine {
     }
 
     /// Plans a statement; one that changes the lake is carried out on the lake (see
-    /// [`crate::changes`]), after read-only mode had its say.
+    /// [`crate::changes`]), after the policy (read-only mode included) had its say.
     async fn plan_statement(
         &self,
         statement: Statement,
@@ -311,9 +329,6 @@ impl Engine {
     ) -> Result<DataFrame> {
         let state = self.ctx.state();
         let plan = state.statement_to_plan(statement).await?;
-        if self.read_only {
-            refuse_writes(&plan)?;
-        }
         if let Some(policy) = &self.policy {
             policy.check_plan(&state, &plan)?;
         }
@@ -327,8 +342,7 @@ impl Engine {
     /// Whether `sql` (one statement) writes: changes a table, the catalog, or files. Told from
     /// the parsed statement alone, reading no table; a read-only engine refuses exactly these.
     pub fn is_write(&self, sql: &str) -> Result<bool> {
-        let statement = parse_statement(&self.ctx.state(), sql)?;
-        Ok(classify(&statement).writes())
+        Ok(self.parse(sql)?.kind().writes())
     }
 
     /// Writes `input` to the lake table `table` (`[schema.]name`, in the session's default
@@ -340,9 +354,6 @@ impl Engine {
         input: SendableRecordBatchStream,
         mode: IngestMode,
     ) -> Result<u64> {
-        if self.read_only {
-            return Err(EngineError::ReadOnly(format!("ingest into {table}")));
-        }
         if let Some(policy) = &self.policy {
             policy.check_ingest(&self.ctx.state(), table)?;
         }

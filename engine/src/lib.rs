@@ -29,8 +29,8 @@ pub use error::{EngineError, ErrorKind, Refusal, Result};
 pub use location::display_url;
 pub use settings::Staleness;
 pub use sql::{
-    Piece as SqlPiece, StatementKind, number_placeholders, pieces as sql_pieces, split_statements,
-    statement_kind,
+    ParsedStatement, Piece as SqlPiece, StatementKind, number_placeholders, pieces as sql_pieces,
+    split_statements, statement_kind,
 };
 pub use store::{
     RedactedStderr, RequestCounts, RequestWatch, StorageOptions, register_store_handlers,

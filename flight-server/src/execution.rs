@@ -19,7 +19,7 @@ pub async fn plan(
     statement: &Statement,
     parameters: Option<Vec<ScalarValue>>,
 ) -> Result<DataFrame> {
-    let frame = engine.plan(&statement.sql).await?;
+    let frame = engine.plan_parsed(statement.parsed()).await?;
     let Some(values) = parameters else {
         return Ok(frame);
     };

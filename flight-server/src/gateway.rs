@@ -1,19 +1,20 @@
 //! The Flight service clients talk to: it checks every call but the handshake for a valid token
 //! (when the server has users), hands the call its [`User`], and passes it on to the Flight SQL
-//! service. It also answers GetSchema, which arrow-rs' Flight SQL dispatch leaves unimplemented.
+//! service. It also answers GetSchema, which arrow-rs' Flight SQL dispatch leaves unimplemented,
+//! decodes each request's command before that dispatch would (see [`crate::commands`]), and
+//! dispatches DoPut itself.
 
 use std::sync::Arc;
 
 use arrow_flight::flight_service_server::FlightService;
-use arrow_flight::sql::{Any, Command};
+use arrow_flight::sql::Command;
 use arrow_flight::{
     Action, Criteria, Empty, FlightData, FlightDescriptor, FlightInfo, HandshakeRequest, PollInfo,
     SchemaResult, Ticket,
 };
-use prost::Message;
 use tonic::{Request, Response, Status, Streaming};
 
-use crate::error::ServerError;
+use crate::commands::{check_action_body, command_of};
 use crate::service::SqlService;
 
 pub struct Gateway {
@@ -69,6 +70,7 @@ impl FlightService for Gateway {
         mut request: Request<FlightDescriptor>,
     ) -> Result<Response<FlightInfo>, Status> {
         self.authenticate(&mut request)?;
+        command_of(&request.get_ref().cmd, "GetFlightInfo")?;
         FlightService::get_flight_info(self.sql.as_ref(), request).await
     }
 
@@ -85,10 +87,7 @@ impl FlightService for Gateway {
         mut request: Request<FlightDescriptor>,
     ) -> Result<Response<SchemaResult>, Status> {
         self.authenticate(&mut request)?;
-        let command = Any::decode(request.get_ref().cmd.as_ref())
-            .ok()
-            .and_then(|any| Command::try_from(any).ok())
-            .ok_or_else(|| ServerError::InvalidRequest("not a Flight SQL command".to_string()))?;
+        let command = command_of(&request.get_ref().cmd, "GetSchema")?;
         let schema = match command {
             // Statements are planned, not run: a command's schema is empty.
             Command::CommandStatementQuery(query) => {
@@ -113,6 +112,7 @@ impl FlightService for Gateway {
         mut request: Request<Ticket>,
     ) -> Result<Response<Self::DoGetStream>, Status> {
         self.authenticate(&mut request)?;
+        command_of(&request.get_ref().ticket, "DoGet")?;
         FlightService::do_get(self.sql.as_ref(), request).await
     }
 
@@ -121,7 +121,7 @@ impl FlightService for Gateway {
         mut request: Request<Streaming<FlightData>>,
     ) -> Result<Response<Self::DoPutStream>, Status> {
         self.authenticate(&mut request)?;
-        FlightService::do_put(self.sql.as_ref(), request).await
+        self.sql.put(request).await
     }
 
     async fn do_exchange(
@@ -137,6 +137,8 @@ impl FlightService for Gateway {
         mut request: Request<Action>,
     ) -> Result<Response<Self::DoActionStream>, Status> {
         self.authenticate(&mut request)?;
+        let action = request.get_ref();
+        check_action_body(&action.r#type, &action.body)?;
         FlightService::do_action(self.sql.as_ref(), request).await
     }
 

@@ -6,6 +6,7 @@
 //! [`service`] (each Flight SQL RPC) → the engine.
 
 pub mod auth;
+mod commands;
 pub mod config;
 pub mod error;
 mod execution;

@@ -1,7 +1,7 @@
 //! The catalog as BI tools browse it: catalogs, schemas, tables (with their Arrow schemas), table
 //! types, and the key lists (always empty: Delta tables declare no keys), answered from the
-//! engine's information_schema, which lists the lake afresh. Layers the user is not granted
-//! are left out of the listings.
+//! engine's information_schema, which lists the lake afresh. The engine is the user's view of
+//! it, whose catalog holds only the layers the user is granted: nothing here filters.
 
 use std::sync::Arc;
 
@@ -39,10 +39,7 @@ pub async fn db_schemas(engine: &Engine, command: CommandGetDbSchemas) -> Result
     let mut builder = command.into_builder();
     let sql = "SELECT catalog_name, schema_name FROM information_schema.schemata";
     for row in rows(engine, sql).await? {
-        // A layer the user may not read is not listed (see the README's security section).
-        if engine.may_read_schema(&row[0], &row[1]) {
-            builder.append(&row[0], &row[1]);
-        }
+        builder.append(&row[0], &row[1]);
     }
     Ok(builder.build()?)
 }
@@ -76,9 +73,6 @@ pub async fn tables(engine: &Engine, command: CommandGetTables) -> Result<Record
         let [catalog, schema, table, kind] = &row[..] else {
             continue;
         };
-        if !engine.may_read_schema(catalog, schema) {
-            continue;
-        }
         let table_schema = if include_schema {
             table_schema(engine, catalog, schema, table).await
         } else {

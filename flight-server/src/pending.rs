@@ -4,16 +4,17 @@
 //!
 //! Both are bounded: a client may ask for FlightInfos it never fetches.
 
-use std::collections::{HashMap, VecDeque};
+use std::num::NonZeroUsize;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
 
 use datafusion::dataframe::DataFrame;
 use lakeshore_engine::RequestWatch;
+use lru::LruCache;
 
-/// At most this many queries are remembered; beyond it the oldest are forgotten (their DoGet
-/// then plans again, and a cancellation of theirs is no longer possible).
-const MAX_PENDING: usize = 1024;
+/// At most this many queries are remembered; beyond it the least recently asked for are
+/// forgotten (their DoGet then plans again, and a cancellation of theirs is no longer possible).
+const MAX_PENDING: NonZeroUsize = NonZeroUsize::new(1024).expect("a constant above zero");
 
 /// At most this many plans are kept (a plan holds the snapshots of the tables it reads).
 const MAX_PLANS: usize = 64;
@@ -44,16 +45,17 @@ enum Pending {
     Cancelled,
 }
 
-#[derive(Default)]
+/// The pending queries by id, least recently asked for first out.
 pub struct PendingQueries {
-    queries: Mutex<Queries>,
+    queries: Mutex<LruCache<String, Pending>>,
 }
 
-/// The pending queries by id, and their ids oldest first.
-#[derive(Default)]
-struct Queries {
-    by_id: HashMap<String, Pending>,
-    order: VecDeque<String>,
+impl Default for PendingQueries {
+    fn default() -> Self {
+        Self {
+            queries: Mutex::new(LruCache::new(MAX_PENDING)),
+        }
+    }
 }
 
 impl PendingQueries {
@@ -61,7 +63,8 @@ impl PendingQueries {
     pub fn insert(&self, query_id: &str, plan: DataFrame, requests: RequestWatch) {
         let mut queries = self.lock();
         let now = Instant::now();
-        queries.by_id.insert(
+        // Past MAX_PENDING, the least recently used query is forgotten.
+        queries.put(
             query_id.to_string(),
             Pending::Planned {
                 plan: Box::new(plan),
@@ -69,14 +72,12 @@ impl PendingQueries {
                 requests,
             },
         );
-        queries.order.push_back(query_id.to_string());
-        queries.bound(now);
+        drop_old_plans(&mut queries, now);
     }
 
     /// Takes what is known of `query_id`, as its DoGet starts.
     pub fn claim(&self, query_id: &str) -> Claim {
-        let mut queries = self.lock();
-        let claim = match queries.by_id.remove(query_id) {
+        match self.lock().pop(query_id) {
             Some(Pending::Planned {
                 plan,
                 made,
@@ -84,14 +85,12 @@ impl PendingQueries {
             }) if made.elapsed() < PLAN_LIFETIME => Claim::Planned(plan, requests),
             Some(Pending::Cancelled) => Claim::Cancelled,
             Some(_) | None => Claim::Unknown,
-        };
-        queries.order.retain(|id| id != query_id);
-        claim
+        }
     }
 
     /// Cancels `query_id` if its DoGet has not started; false when it is not waiting.
     pub fn cancel(&self, query_id: &str) -> bool {
-        match self.lock().by_id.get_mut(query_id) {
+        match self.lock().get_mut(query_id) {
             Some(pending) => {
                 *pending = Pending::Cancelled;
                 true
@@ -100,29 +99,21 @@ impl PendingQueries {
         }
     }
 
-    fn lock(&self) -> std::sync::MutexGuard<'_, Queries> {
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<String, Pending>> {
         self.queries.lock().unwrap_or_else(|e| e.into_inner())
     }
 }
 
-impl Queries {
-    /// Forgets the oldest queries past [`MAX_PENDING`], and drops plans past their lifetime or
-    /// beyond the newest [`MAX_PLANS`].
-    fn bound(&mut self, now: Instant) {
-        while self.order.len() > MAX_PENDING {
-            if let Some(oldest) = self.order.pop_front() {
-                self.by_id.remove(&oldest);
-            }
-        }
-        let mut plans = 0;
-        for id in self.order.iter().rev() {
-            if let Some(pending) = self.by_id.get_mut(id)
-                && let Pending::Planned { made, .. } = pending
-            {
-                plans += 1;
-                if plans > MAX_PLANS || now.duration_since(*made) >= PLAN_LIFETIME {
-                    *pending = Pending::Waiting;
-                }
+/// Drops plans past their lifetime or beyond the newest [`MAX_PLANS`]; their queries stay, to
+/// be cancelled or planned again.
+fn drop_old_plans(queries: &mut LruCache<String, Pending>, now: Instant) {
+    let mut plans = 0;
+    // Most recently used first.
+    for (_, pending) in queries.iter_mut() {
+        if let Pending::Planned { made, .. } = pending {
+            plans += 1;
+            if plans > MAX_PLANS || now.duration_since(*made) >= PLAN_LIFETIME {
+                *pending = Pending::Waiting;
             }
         }
     }

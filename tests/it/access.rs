@@ -2,7 +2,7 @@
 //! as a user, refuses what reaches outside the lake, whatever form the statement takes.
 
 use lakeshore_engine::{AccessConfig, Engine, EngineConfig, EngineError, Layers, Principal, Role};
-use lakeshore_tests::{collect, write_lake};
+use lakeshore_tests::{canonical_rows, collect, write_lake};
 
 fn user(role: Role, layers: &str) -> Principal {
     Principal {
@@ -65,15 +65,82 @@ async fn views_are_checked_for_what_they_read_by_path_and_by_layer() {
     collect(&analyst, "SELECT * FROM gold.summary")
         .await
         .unwrap();
-    assert!(
-        server
-            .as_user(user(Role::Reader, "gold"))
-            .may_read_schema("lake", "gold")
-    );
-    assert!(!analyst.may_read_schema("lake", "bronze"));
-
     // The embedded engine (no policy) keeps its freedom.
     collect(&free, "SELECT * FROM gold.history_outside")
         .await
         .unwrap();
+}
+
+/// What a user may not read is not there for them to list or describe: information_schema,
+/// `SHOW TABLES` and `DESCRIBE` show the granted layers only, to the server's users; the
+/// embedded engine sees everything.
+#[tokio::test(flavor = "multi_thread")]
+async fn listings_and_descriptions_show_the_granted_layers_only() {
+    let dir = tempfile::tempdir().unwrap();
+    let lake = dir.path().join("lake");
+    write_lake(&lake);
+    let free = Engine::open(EngineConfig::for_lake(lake.to_str().unwrap()))
+        .await
+        .unwrap();
+    for sql in [
+        "CREATE VIEW bronze.recent_orders AS SELECT * FROM bronze.raw_orders",
+        "CREATE VIEW gold.few AS SELECT * FROM gold.summary LIMIT 1",
+    ] {
+        collect(&free, sql).await.unwrap();
+    }
+    let mut config = EngineConfig::for_lake(lake.to_str().unwrap());
+    config.access = Some(AccessConfig::default());
+    let server = Engine::open(config).await.unwrap();
+    let analyst = server.as_user(user(Role::Reader, "gold,silver"));
+
+    let listings = [
+        "SELECT DISTINCT table_schema AS layer FROM information_schema.tables",
+        "SELECT DISTINCT table_schema AS layer FROM information_schema.columns",
+        "SELECT DISTINCT table_schema AS layer FROM information_schema.views",
+        "SELECT DISTINCT schema_name AS layer FROM information_schema.schemata",
+    ];
+    for sql in listings {
+        let layers = canonical_rows(&collect(&analyst, sql).await.unwrap());
+        assert!(
+            layers.contains(&"layer=gold".to_string()),
+            "{sql}: {layers:?}"
+        );
+        assert!(
+            !layers.contains(&"layer=bronze".to_string()),
+            "{sql}: {layers:?}"
+        );
+        let layers = canonical_rows(&collect(&free, sql).await.unwrap());
+        assert!(
+            layers.contains(&"layer=bronze".to_string()),
+            "{sql}: {layers:?}"
+        );
+    }
+    let shown = canonical_rows(&collect(&analyst, "SHOW TABLES").await.unwrap());
+    assert!(
+        shown.iter().any(|row| row.contains("table_schema=gold |")),
+        "{shown:?}"
+    );
+    assert!(
+        !shown
+            .iter()
+            .any(|row| row.contains("table_schema=bronze |")),
+        "{shown:?}"
+    );
+    let shown = canonical_rows(&collect(&free, "SHOW TABLES").await.unwrap());
+    assert!(
+        shown
+            .iter()
+            .any(|row| row.contains("table_schema=bronze |")),
+        "{shown:?}"
+    );
+
+    for sql in [
+        "DESCRIBE bronze.raw_orders",
+        "SHOW COLUMNS FROM bronze.raw_orders",
+    ] {
+        let refused = refusal(&analyst, sql).await;
+        assert!(refused.contains("bronze.raw_orders"), "{sql}: {refused}");
+        collect(&free, sql).await.unwrap();
+    }
+    collect(&analyst, "DESCRIBE gold.summary").await.unwrap();
 }

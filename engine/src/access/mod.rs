@@ -6,11 +6,15 @@
 //! layers (top-level schemas) they are granted. An engine opened without one (the embedded
 //! shell) is unrestricted, as a program run by its own user should be.
 //!
+//! Read-only mode is part of the policy too (on any engine, with or without a server's
+//! places): one place decides what a statement may do.
+//!
 //! The policy is checked on what a statement means, not on its text: first on the references
 //! a parsed statement makes by path or name that planning cannot show (`delta_scan`,
 //! `delta_history`, `delta_detail`, `table_changes`, time travel), before anything is read;
 //! then on its logical plan, node by node, with the plans of the views it reads, recursively.
 
+mod granted;
 mod location;
 mod plan;
 mod relations;
@@ -26,10 +30,12 @@ use datafusion::sql::parser::Statement;
 use url::Url;
 
 use crate::catalog::{DEFAULT_SCHEMA, LakeCatalog, sql_name};
+use crate::changes::refuse_writes;
 use crate::delta::{StatementReferences, TableTarget};
 use crate::error::{EngineError, Refusal, Result};
 use crate::sql::parse_statement;
 
+pub(crate) use granted::GrantedCatalogs;
 pub(crate) use location::Place;
 
 /// What a user may do. Each role may do all that the one before it may.
@@ -153,31 +159,35 @@ pub(crate) struct Places {
     catalog: Option<Arc<LakeCatalog>>,
     allow_read: Vec<Place>,
     allow_copy_to: Vec<Place>,
+    /// Every statement that writes is refused.
+    read_only: bool,
 }
 
 impl Places {
     /// The places of a lake without its catalog (no views to look into): for tests.
     #[cfg(test)]
     pub(crate) fn new(lake: Option<(&Url, &str)>, config: Option<&AccessConfig>) -> Result<Self> {
-        Self::of_catalog(lake, None, config)
+        Self::of_catalog(lake, None, config, false)
     }
 
     /// The places of an engine over `catalog`.
     pub(crate) fn for_catalog(
         catalog: Option<Arc<LakeCatalog>>,
         config: Option<&AccessConfig>,
+        read_only: bool,
     ) -> Result<Self> {
         let lake = catalog
             .as_ref()
             .map(|c| (c.root().clone(), c.name().to_string()));
         let lake = lake.as_ref().map(|(root, name)| (root, name.as_str()));
-        Self::of_catalog(lake, catalog.clone(), config)
+        Self::of_catalog(lake, catalog.clone(), config, read_only)
     }
 
     fn of_catalog(
         lake: Option<(&Url, &str)>,
         catalog: Option<Arc<LakeCatalog>>,
         config: Option<&AccessConfig>,
+        read_only: bool,
     ) -> Result<Self> {
         let resolve = |flag: &str, prefixes: &[String]| -> Result<Vec<Place>> {
             prefixes
@@ -211,6 +221,7 @@ impl Places {
                 "--allow-copy-to",
                 config.map_or(&[][..], |c| c.allow_copy_to.as_slice()),
             )?,
+            read_only,
         })
     }
 }
@@ -223,6 +234,9 @@ const MAX_VIEW_DEPTH: usize = 32;
 pub(crate) struct Policy {
     places: Arc<Places>,
     user: Principal,
+    /// Whether reads and writes are held to the lake and the allowed prefixes. Only an engine
+    /// run by its own user (the embedded shell, in read-only mode) reaches everywhere.
+    confined: bool,
 }
 
 /// What a place inside the lake is read as.
@@ -235,8 +249,28 @@ pub(crate) enum Read {
 }
 
 impl Policy {
+    /// The policy of `user`, held to `places`.
     pub(crate) fn new(places: Arc<Places>, user: Principal) -> Self {
-        Self { places, user }
+        Self {
+            places,
+            user,
+            confined: true,
+        }
+    }
+
+    /// The policy of an engine its own user runs, which may reach everywhere: only read-only
+    /// mode, when `places` says so, restricts it.
+    pub(crate) fn unconfined(places: Arc<Places>) -> Self {
+        Self {
+            places,
+            user: Principal::admin("lakeshore"),
+            confined: false,
+        }
+    }
+
+    /// Whether this policy holds reads and writes to its places.
+    pub(crate) fn confined(&self) -> bool {
+        self.confined
     }
 
     /// The refusal of `what`, with why.
@@ -320,6 +354,9 @@ impl Policy {
     /// Fails unless `location` is inside the lake (in a layer the user may read, outside its
     /// hidden folders) or inside an `--allow-read` prefix.
     pub(crate) fn check_read(&self, location: &str, read: Read) -> Result<()> {
+        if !self.confined {
+            return Ok(());
+        }
         let what = format!("read {location}");
         let place = Place::parse(location).map_err(|reason| self.denied(&what, reason))?;
         if let Some(lake) = &self.places.lake
@@ -362,6 +399,9 @@ impl Policy {
 
     /// Fails unless a Delta table at `location` may be written: writes go into the lake only.
     pub(crate) fn check_lake_write(&self, location: &str, what: &str) -> Result<()> {
+        if !self.confined {
+            return Ok(());
+        }
         let place = Place::parse(location).map_err(|reason| self.denied(what, reason))?;
         match self.places.lake.as_ref().and_then(|lake| place.below(lake)) {
             Some(inside) => self.check_lake_read(inside, Read::TableRoot, what),
@@ -378,6 +418,9 @@ impl Policy {
     pub(crate) fn check_copy_to(&self, location: &str) -> Result<()> {
         let what = format!("COPY TO {location}");
         self.require(Role::Writer, &what)?;
+        if !self.confined {
+            return Ok(());
+        }
         let place = Place::parse(location).map_err(|reason| self.denied(&what, reason))?;
         if self
             .places
@@ -409,17 +452,20 @@ impl Policy {
             })
     }
 
-    /// Checks what the statement `sql` reads, on its text, before anything is read: the
-    /// tables it names (by layer), the views among them (what they read, recursively, with
-    /// their names resolved in the view's schema), and the tables given by path or name to
-    /// the functions that read Delta tables.
-    pub(crate) async fn check_statement(&self, state: &SessionState, sql: &str) -> Result<()> {
-        let statement = parse_statement(state, sql)?;
+    /// Checks what the parsed `statement` reads, before anything is read: the tables it names
+    /// (by layer), the views among them (what they read, recursively, with their names
+    /// resolved in the view's schema), and the tables given by path or name to the functions
+    /// that read Delta tables.
+    pub(crate) async fn check_statement(
+        &self,
+        state: &SessionState,
+        statement: &Statement,
+    ) -> Result<()> {
         if let Some(catalog) = &self.places.catalog {
             // Views other processes defined since: their definitions are checked too.
             catalog.objects().refresh_if_stale().await?;
         }
-        self.check_reads(state, &statement, 0)
+        self.check_reads(state, statement, 0)
     }
 
     fn check_reads(&self, state: &SessionState, statement: &Statement, depth: usize) -> Result<()> {
@@ -494,12 +540,19 @@ impl Policy {
     /// Fails unless the user may bulk-ingest into the lake table `table` (`[schema.]name`).
     pub(crate) fn check_ingest(&self, state: &SessionState, table: &str) -> Result<()> {
         let what = format!("ingest into {table}");
+        if self.places.read_only {
+            return Err(EngineError::ReadOnly(what));
+        }
         self.require(Role::Writer, &what)?;
         self.check_layer_of(state, &TableReference::parse_str(table), &what)
     }
 
-    /// Checks a planned statement, with the views it reads.
+    /// Checks a planned statement, with the views it reads: in read-only mode, first that it
+    /// writes nothing.
     pub(crate) fn check_plan(&self, state: &SessionState, plan: &LogicalPlan) -> Result<()> {
+        if self.places.read_only {
+            refuse_writes(plan)?;
+        }
         plan::check(self, state, plan)
     }
 }

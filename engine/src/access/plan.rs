@@ -4,10 +4,14 @@
 
 use datafusion::catalog::TableProvider;
 use datafusion::catalog::default_table_source::source_as_provider;
+use datafusion::catalog::streaming::StreamingTable;
+use datafusion::common::TableReference;
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::datasource::MemTable;
+use datafusion::datasource::empty::EmptyTable;
 use datafusion::datasource::listing::ListingTable;
 use datafusion::execution::session_state::SessionState;
+use datafusion::functions_table::generate_series::GenerateSeriesTable;
 use std::sync::Arc;
 
 use datafusion::logical_expr::{DdlStatement, DmlStatement, LogicalPlan, Statement, TableSource};
@@ -52,7 +56,7 @@ impl Walk<'_> {
 
     fn node(&self, node: &LogicalPlan, depth: usize) -> Result<()> {
         match node {
-            LogicalPlan::TableScan(scan) => self.scan(&scan.source, depth),
+            LogicalPlan::TableScan(scan) => self.scan(&scan.table_name, &scan.source, depth),
             LogicalPlan::Ddl(ddl) => self.ddl(node, ddl),
             LogicalPlan::Dml(dml) => self.dml(node, dml),
             LogicalPlan::Copy(copy) => self.policy.check_copy_to(&copy.output_url),
@@ -69,19 +73,34 @@ impl Walk<'_> {
     /// The places a scan reads. Layers are checked by name on the statement's text (see
     /// [`super::Policy::check_statement`]), where names resolve as they were written; here
     /// by location, which no name can disguise.
-    fn scan(&self, source: &Arc<dyn TableSource>, depth: usize) -> Result<()> {
+    fn scan(
+        &self,
+        name: &TableReference,
+        source: &Arc<dyn TableSource>,
+        depth: usize,
+    ) -> Result<()> {
         if let Some(view) = source.get_logical_plan() {
             // A view DataFusion left unexpanded: what it reads is read too.
             return self.plan(&view, depth + 1);
         }
-        let Ok(provider) = source_as_provider(source) else {
+        if !self.policy.confined() {
             return Ok(());
-        };
-        self.provider(provider.as_ref())
+        }
+        match source_as_provider(source) {
+            Ok(provider) => self.provider(name, provider.as_ref()),
+            // Planning makes every scan's source from a table provider; one that is not cannot
+            // be told what it reads.
+            Err(_) => Err(self.policy.denied(
+                format!("read {name}"),
+                "its source is not a table the access policy knows what it reads of",
+            )),
+        }
     }
 
-    /// The places a table provider reads.
-    fn provider(&self, provider: &dyn TableProvider) -> Result<()> {
+    /// The places a table provider reads. A kind of table the policy does not know is refused:
+    /// what it reads cannot be checked, and a new kind (a table function of a new DataFusion,
+    /// say) must not read past the policy unseen.
+    fn provider(&self, name: &TableReference, provider: &dyn TableProvider) -> Result<()> {
         if let Some(delta) = provider.downcast_ref::<DeltaTableProvider>() {
             // A change feed holds no table; its target was checked with the statement's
             // references.
@@ -89,12 +108,21 @@ impl Walk<'_> {
                 self.policy
                     .check_read(table.table_url().as_str(), Read::TableRoot)?;
             }
-        } else if let Some(listing) = provider.downcast_ref::<ListingTable>() {
+            return Ok(());
+        }
+        if let Some(listing) = provider.downcast_ref::<ListingTable>() {
             for path in listing.table_paths() {
                 self.policy.check_read(path.as_str(), Read::Files)?;
             }
+            return Ok(());
         }
-        Ok(())
+        if reads_no_place(provider) {
+            return Ok(());
+        }
+        Err(self.policy.denied(
+            format!("read {name}"),
+            "it is of a kind the access policy does not know what it reads of",
+        ))
     }
 
     fn ddl(&self, ddl_node: &LogicalPlan, ddl: &DdlStatement) -> Result<()> {
@@ -155,7 +183,7 @@ impl Walk<'_> {
                 .policy
                 .check_lake_write(table.table_url().as_str(), &what);
         }
-        if provider.downcast_ref::<MemTable>().is_some() {
+        if provider.downcast_ref::<MemTable>().is_some() || !self.policy.confined() {
             return Ok(());
         }
         Err(self.policy.denied(
@@ -165,5 +193,83 @@ impl Walk<'_> {
                 dml.table_name
             ),
         ))
+    }
+}
+
+/// Whether `provider` is of a kind that holds its rows or makes them, reading no place: rows in
+/// memory (tables in memory, a table's history and details), information_schema's listings
+/// (streamed from the catalog) and the series of `generate_series` and `range`.
+fn reads_no_place(provider: &dyn TableProvider) -> bool {
+    provider.downcast_ref::<MemTable>().is_some()
+        || provider.downcast_ref::<StreamingTable>().is_some()
+        || provider.downcast_ref::<EmptyTable>().is_some()
+        || provider.downcast_ref::<GenerateSeriesTable>().is_some()
+}
+
+#[cfg(test)]
+mod tests {
+    use arrow::datatypes::{DataType, Field, Schema, SchemaRef};
+    use async_trait::async_trait;
+    use datafusion::catalog::Session;
+    use datafusion::datasource::provider_as_source;
+    use datafusion::logical_expr::{Expr, LogicalPlanBuilder, TableType};
+    use datafusion::physical_plan::ExecutionPlan;
+    use datafusion::prelude::SessionContext;
+
+    use super::*;
+    use crate::access::{Places, Principal};
+
+    /// A kind of table the policy knows nothing of.
+    #[derive(Debug)]
+    struct Mystery(SchemaRef);
+
+    #[async_trait]
+    impl TableProvider for Mystery {
+        fn schema(&self) -> SchemaRef {
+            self.0.clone()
+        }
+
+        fn table_type(&self) -> TableType {
+            TableType::Base
+        }
+
+        async fn scan(
+            &self,
+            _state: &dyn Session,
+            _projection: Option<&Vec<usize>>,
+            _filters: &[Expr],
+            _limit: Option<usize>,
+        ) -> datafusion::error::Result<Arc<dyn ExecutionPlan>> {
+            datafusion::common::not_impl_err!("never scanned")
+        }
+    }
+
+    fn scan_of(name: &str, table: Arc<dyn TableProvider>) -> LogicalPlan {
+        LogicalPlanBuilder::scan(name, provider_as_source(table), None)
+            .unwrap()
+            .build()
+            .unwrap()
+    }
+
+    #[test]
+    fn a_table_of_an_unknown_kind_is_refused_naming_it() {
+        let schema = Arc::new(Schema::new(vec![Field::new("x", DataType::Int64, true)]));
+        let places = Arc::new(Places::new(None, None).unwrap());
+        let server = Policy::new(places.clone(), Principal::admin("ada"));
+        let state = SessionContext::new().state();
+
+        let mystery = scan_of("mystery", Arc::new(Mystery(schema.clone())));
+        let refused = server.check_plan(&state, &mystery).unwrap_err().to_string();
+        assert!(refused.contains("may not read mystery"), "{refused}");
+        assert!(refused.contains("of a kind"), "{refused}");
+
+        let in_memory = MemTable::try_new(schema, vec![vec![]]).unwrap();
+        server
+            .check_plan(&state, &scan_of("rows", Arc::new(in_memory)))
+            .unwrap();
+        // The embedded shell reaches everywhere, tables of any kind included.
+        Policy::unconfined(places)
+            .check_plan(&state, &mystery)
+            .unwrap();
     }
 }

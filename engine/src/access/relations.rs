@@ -1,12 +1,14 @@
 //! The tables a statement names, as written: what the layer grants are checked on, by name,
-//! with the names resolved where they were written (a view's names in its own schema).
+//! with the names resolved where they were written (a view's names in its own schema). A table
+//! described (`DESCRIBE t`, `SHOW COLUMNS FROM t`) counts as read: its columns are what it
+//! shows.
 
 use std::collections::BTreeSet;
 use std::ops::ControlFlow;
 
 use datafusion::common::TableReference;
 use datafusion::sql::parser::{CopyToSource, Statement as DFStatement};
-use datafusion::sql::sqlparser::ast::{Query, TableFactor, Visit, Visitor};
+use datafusion::sql::sqlparser::ast::{ObjectName, Query, Statement, TableFactor, Visit, Visitor};
 
 /// The tables (not table functions, not common table expressions) `statement` reads by name.
 pub(super) fn tables_named_by(statement: &DFStatement) -> Vec<TableReference> {
@@ -30,6 +32,13 @@ struct Names {
 }
 
 impl Names {
+    fn add(&mut self, name: &ObjectName) {
+        let reference = TableReference::parse_str(&name.to_string());
+        if !self.tables.contains(&reference) {
+            self.tables.push(reference);
+        }
+    }
+
     fn collect(&mut self, statement: &DFStatement) {
         // Visiting never breaks, so the result carries nothing.
         let _ = match statement {
@@ -70,10 +79,22 @@ impl Visitor for Names {
             name, args: None, ..
         } = factor
         {
-            let reference = TableReference::parse_str(&name.to_string());
-            if !self.tables.contains(&reference) {
-                self.tables.push(reference);
-            }
+            self.add(name);
+        }
+        ControlFlow::Continue(())
+    }
+
+    fn pre_visit_statement(&mut self, statement: &Statement) -> ControlFlow<()> {
+        let described = match statement {
+            Statement::ExplainTable { table_name, .. } => Some(table_name),
+            Statement::ShowColumns { show_options, .. } => show_options
+                .show_in
+                .as_ref()
+                .and_then(|show_in| show_in.parent_name.as_ref()),
+            _ => None,
+        };
+        if let Some(name) = described {
+            self.add(name);
         }
         ControlFlow::Continue(())
     }
@@ -107,5 +128,7 @@ mod tests {
             ["bronze.raw_orders"]
         );
         assert_eq!(names("COPY bronze.t TO '/x.csv'"), ["bronze.t"]);
+        assert_eq!(names("DESCRIBE bronze.t"), ["bronze.t"]);
+        assert_eq!(names("SHOW COLUMNS FROM bronze.t"), ["bronze.t"]);
     }
 }

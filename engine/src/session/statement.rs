@@ -14,7 +14,7 @@ use datafusion::sql::parser::Statement;
 use crate::catalog::LakeCatalog;
 use crate::delta::{DeltaReads, DeltaScanFunction, StatementReferences, TableLookup};
 use crate::error::{EngineError, Result};
-use crate::sql::{parse_statement, take_partition_columns};
+use crate::sql::take_partition_columns;
 
 /// A statement parsed, with what it reads loaded.
 pub(crate) struct PreparedStatement {
@@ -38,16 +38,15 @@ impl Preparation {
         }
     }
 
-    /// Parses `sql` (one statement) and loads what it reads, for the running statement (see
+    /// Loads what the parsed `statement` reads, for the running statement (see
     /// `within_statement`). With a `catalog`, the lake's objects are brought up to date first;
     /// views pass none, as their statement already did.
     pub(crate) async fn prepare(
         &self,
         ctx: &SessionContext,
         catalog: Option<&LakeCatalog>,
-        sql: &str,
+        mut statement: Statement,
     ) -> Result<PreparedStatement> {
-        let mut statement = parse_statement(&ctx.state(), sql)?;
         crate::functions::quote_date_part_keywords(&mut statement);
         let partition_columns = take_partition_columns(&mut statement);
         let references = StatementReferences::of(&statement);

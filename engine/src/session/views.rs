@@ -14,6 +14,7 @@ use parking_lot::RwLock;
 use super::Preparation;
 use crate::catalog::ViewPlanner;
 use crate::error::{EngineError, Result};
+use crate::sql::parse_statement;
 
 #[derive(Debug)]
 pub(crate) struct StatementViews {
@@ -45,7 +46,8 @@ impl ViewPlanner for StatementViews {
         names.default_catalog = catalog.to_string();
         names.default_schema = default_schema.to_string();
         let ctx = SessionContext::new_with_state(state);
-        let prepared = self.preparation.prepare(&ctx, None, sql).await?;
+        let statement = parse_statement(&ctx.state(), sql)?;
+        let prepared = self.preparation.prepare(&ctx, None, statement).await?;
         Ok(ctx.state().statement_to_plan(prepared.statement).await?)
     }
 }

@@ -6,6 +6,7 @@
 //!
 //! - [`split_statements`]: a script as its statements;
 //! - [`number_placeholders`]: `?` as DataFusion's `$1, $2, ...`;
+//! - [`ParsedStatement`]: one statement parsed once, handed on to planning;
 //! - [`parse_statement`]: one statement, with the Delta syntax DataFusion's parser lacks
 //!   (`DESCRIBE HISTORY` / `DETAIL`, `VERSION AS OF` / `TIMESTAMP AS OF`);
 //! - [`take_partition_columns`]: `PARTITIONED BY (...)` taken off a `CREATE TABLE`;
@@ -15,6 +16,7 @@
 mod describe;
 mod kind;
 mod parse;
+mod parsed;
 mod partitioned_by;
 mod placeholders;
 mod select_list;
@@ -23,9 +25,9 @@ mod text;
 mod time_travel;
 
 pub(crate) use describe::{DELTA_DETAIL, DELTA_HISTORY};
-pub(crate) use kind::classify;
 pub use kind::{StatementKind, statement_kind};
 pub(crate) use parse::parse_statement;
+pub use parsed::ParsedStatement;
 pub(crate) use partitioned_by::take_partition_columns;
 pub use placeholders::number_placeholders;
 pub use split::split_statements;

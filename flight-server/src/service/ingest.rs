@@ -4,7 +4,6 @@
 use arrow::datatypes::Schema;
 use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::error::FlightError;
-use arrow_flight::sql::server::PeekableFlightDataStream;
 use arrow_flight::sql::{
     CommandStatementIngest, TableDefinitionOptions, TableExistsOption, TableNotExistOption,
 };
@@ -16,6 +15,7 @@ use lakeshore_engine::IngestMode;
 use std::sync::Arc;
 use tonic::Request;
 
+use super::put::PutStream;
 use super::{SqlService, user_of};
 use crate::error::{Result, ServerError};
 use crate::ids::random_id;
@@ -25,7 +25,7 @@ impl SqlService {
     pub(super) async fn ingest(
         &self,
         command: CommandStatementIngest,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
         let engine = self.sessions.view(&request).engine;
@@ -48,7 +48,7 @@ impl SqlService {
 
         let mut stream = request.into_inner();
         let no_schema = || ServerError::InvalidRequest("ingest sent no schema".to_string());
-        let first = match stream.peek().await {
+        let first = match std::pin::Pin::new(&mut stream).peek().await {
             Some(Ok(first)) => first.clone(),
             _ => return Err(no_schema()),
         };

@@ -5,6 +5,7 @@
 mod actions;
 mod catalog;
 mod ingest;
+mod put;
 mod queries;
 
 use std::pin::Pin;
@@ -12,7 +13,7 @@ use std::sync::Arc;
 
 use arrow::datatypes::Schema;
 use arrow_flight::sql::metadata::{SqlInfoData, XdbcTypeInfoData};
-use arrow_flight::sql::server::{FlightSqlService, PeekableFlightDataStream};
+use arrow_flight::sql::server::FlightSqlService;
 use arrow_flight::sql::*;
 use arrow_flight::{
     Action, ActionType, FlightData, FlightDescriptor, FlightEndpoint, FlightInfo, HandshakeRequest,
@@ -156,37 +157,7 @@ impl FlightSqlService for SqlService {
         Ok(self.run_ticket(ticket, request).await?)
     }
 
-    async fn do_put_statement_update(
-        &self,
-        command: CommandStatementUpdate,
-        request: Request<PeekableFlightDataStream>,
-    ) -> Result<i64, Status> {
-        Ok(self.statement_update(command, request).await?)
-    }
-
-    async fn do_put_prepared_statement_query(
-        &self,
-        query: CommandPreparedStatementQuery,
-        request: Request<PeekableFlightDataStream>,
-    ) -> Result<DoPutPreparedStatementResult, Status> {
-        Ok(self.bind_parameters(query, request).await?)
-    }
-
-    async fn do_put_prepared_statement_update(
-        &self,
-        command: CommandPreparedStatementUpdate,
-        request: Request<PeekableFlightDataStream>,
-    ) -> Result<i64, Status> {
-        Ok(self.prepared_statement_update(command, request).await?)
-    }
-
-    async fn do_put_statement_ingest(
-        &self,
-        command: CommandStatementIngest,
-        request: Request<PeekableFlightDataStream>,
-    ) -> Result<i64, Status> {
-        Ok(self.ingest(command, request).await?)
-    }
+    // DoPut is dispatched by the gateway (see `put`), never by arrow-flight.
 
     async fn do_action_create_prepared_statement(
         &self,

@@ -16,7 +16,6 @@ use arrow::datatypes::Schema;
 use arrow::ipc::writer::IpcWriteOptions;
 use arrow_flight::decode::FlightRecordBatchStream;
 use arrow_flight::error::FlightError;
-use arrow_flight::sql::server::PeekableFlightDataStream;
 use arrow_flight::sql::{
     ActionCreatePreparedStatementRequest, ActionCreatePreparedStatementResult,
     CommandPreparedStatementQuery, CommandPreparedStatementUpdate, CommandStatementQuery,
@@ -29,6 +28,7 @@ use futures::TryStreamExt;
 use lakeshore_engine::{Engine, RequestWatch};
 use tonic::{Request, Response};
 
+use super::put::PutStream;
 use super::{FlightDataStream, SqlService, flight_info, user_of};
 use crate::auth::User;
 use crate::error::{Result, ServerError};
@@ -50,8 +50,8 @@ impl SqlService {
     ) -> Result<Response<FlightInfo>> {
         let user = user_of(&request);
         let view = self.sessions.view(&request);
-        let statement = Statement::parse(&query.query)?;
-        let ticket = QueryTicket::new(random_id(16), &statement.sql, &view.scope);
+        let statement = Statement::parse(&view.engine, &query.query)?;
+        let ticket = QueryTicket::new(random_id(16), statement.sql(), &view.scope);
         self.info_for(
             statement,
             &view.engine,
@@ -72,7 +72,7 @@ impl SqlService {
         let handle = query.prepared_statement_handle.to_vec();
         let prepared = self.prepared.get(&handle, &user)?;
         let engine = self.sessions.engine_in(&request, &prepared.scope);
-        let mut ticket = QueryTicket::new(random_id(16), &prepared.statement.sql, &prepared.scope);
+        let mut ticket = QueryTicket::new(random_id(16), prepared.statement.sql(), &prepared.scope);
         let rows = match &prepared.parameters {
             Some(parameters) => {
                 ticket.prepared = Some(handle);
@@ -107,7 +107,7 @@ impl SqlService {
             let requests = engine.watch_requests();
             let frame = execution::plan(engine, &statement, first_row)
                 .await
-                .inspect_err(|error| log_refusal(user, &statement.sql, error))?;
+                .inspect_err(|error| log_refusal(user, statement.sql(), error))?;
             let schema = flight_schema(frame.schema().as_arrow());
             self.pending.insert(&ticket.query_id, frame, requests);
             schema
@@ -128,11 +128,11 @@ impl SqlService {
         query: CommandStatementQuery,
         request: &Request<FlightDescriptor>,
     ) -> Result<bytes::Bytes> {
-        let statement = Statement::parse(&query.query)?;
+        let engine = self.sessions.view(request).engine;
+        let statement = Statement::parse(&engine, &query.query)?;
         if !statement.is_query() {
             return ipc_schema(&Schema::empty());
         }
-        let engine = self.sessions.view(request).engine;
         let frame = execution::plan(&engine, &statement, None).await?;
         ipc_schema(&flight_schema(frame.schema().as_arrow()))
     }
@@ -161,9 +161,8 @@ impl SqlService {
             let (schema, batches) = execution::command_result(ticket.affected)?;
             return Ok(Response::new(Box::pin(results::in_memory(schema, batches))));
         }
-        let statement = Statement::parse(&ticket.sql)?;
-        let mut log = QueryLog::new(&ticket.query_id, &user, &statement.sql);
-        let (admission, batches) = match self.start_ticket(&ticket, &statement, &request).await {
+        let mut log = QueryLog::new(&ticket.query_id, &user, &ticket.sql);
+        let (admission, batches) = match self.start_ticket(&ticket, &request).await {
             Ok((admission, batches, requests)) => {
                 log.watch(requests);
                 (admission, batches)
@@ -183,7 +182,6 @@ impl SqlService {
     async fn start_ticket(
         &self,
         ticket: &QueryTicket,
-        statement: &Statement,
         request: &Request<Ticket>,
     ) -> Result<(Admission, SendableRecordBatchStream, RequestWatch)> {
         let admission = self.limits.admit().await?;
@@ -202,10 +200,12 @@ impl SqlService {
                     }
                     None => None,
                 };
+                // Only a query whose plan is gone is parsed again, from the ticket's text.
                 let engine = self.sessions.engine_in(request, &ticket.scope());
+                let statement = Statement::parse(&engine, &ticket.sql)?;
                 let requests = engine.watch_requests();
                 (
-                    execution::plan(&engine, statement, parameters).await?,
+                    execution::plan(&engine, &statement, parameters).await?,
                     requests,
                 )
             }
@@ -216,11 +216,11 @@ impl SqlService {
     pub(super) async fn statement_update(
         &self,
         command: CommandStatementUpdate,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
         let engine = self.sessions.view(&request).engine;
-        let statement = Statement::parse(&command.query)?;
+        let statement = Statement::parse(&engine, &command.query)?;
         let batches = self
             .run_command(&statement, &engine, Vec::new(), &user, &random_id(16))
             .await?;
@@ -230,7 +230,7 @@ impl SqlService {
     pub(super) async fn prepared_statement_update(
         &self,
         command: CommandPreparedStatementUpdate,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<i64> {
         let user = user_of(&request);
         let handle = command.prepared_statement_handle.to_vec();
@@ -252,7 +252,7 @@ impl SqlService {
     pub(super) async fn bind_parameters(
         &self,
         query: CommandPreparedStatementQuery,
-        request: Request<PeekableFlightDataStream>,
+        request: Request<PutStream>,
     ) -> Result<DoPutPreparedStatementResult> {
         let user = user_of(&request);
         let handle = query.prepared_statement_handle.to_vec();
@@ -271,7 +271,7 @@ impl SqlService {
     ) -> Result<ActionCreatePreparedStatementResult> {
         let user = user_of(&request);
         let view = self.sessions.view(&request);
-        let statement = Statement::parse(&query.query)?;
+        let statement = Statement::parse(&view.engine, &query.query)?;
         // A command's dataset schema is empty: the JDBC driver takes that to mean an update.
         let (dataset_schema, parameter_schema) = if statement.is_query() {
             let frame = execution::plan(&view.engine, &statement, None).await?;
@@ -308,7 +308,7 @@ impl SqlService {
         user: &User,
         query_id: &str,
     ) -> Result<Vec<RecordBatch>> {
-        let mut log = QueryLog::new(query_id, user, &statement.sql);
+        let mut log = QueryLog::new(query_id, user, statement.sql());
         log.watch(engine.watch_requests());
         let outcome = self
             .run_command_logged(statement, engine, parameter_rows, &mut log)
@@ -338,7 +338,7 @@ impl SqlService {
 }
 
 /// The record batches a DoPut carries, as one batch; `None` when it carries none.
-async fn read_batches(stream: PeekableFlightDataStream) -> Result<Option<RecordBatch>> {
+async fn read_batches(stream: PutStream) -> Result<Option<RecordBatch>> {
     // The stream itself, not its inner stream: the first message, already peeked at, holds the
     // schema.
     let data = stream.map_err(|status| FlightError::Tonic(Box::new(status)));

@@ -126,6 +126,7 @@ async fn server_users_reach_the_lake_and_the_allowed_prefixes_only() {
         .unwrap();
     for sql in [
         "CREATE VIEW gold.bronze_orders AS SELECT * FROM bronze.raw_orders".to_string(),
+        "CREATE VIEW bronze.recent_orders AS SELECT * FROM bronze.raw_orders".to_string(),
         format!("CREATE VIEW gold.outside_rows AS SELECT * FROM delta_scan('{outside}/delta')"),
         format!(
             "CREATE VIEW gold.outside_history AS SELECT * FROM delta_history('{outside}/delta')"
