@@ -280,3 +280,53 @@ async fn a_configured_catalog_folder_holds_the_definitions() {
     let error = query_error(&default, "SELECT * FROM silver.eur_orders").await;
     assert!(error.contains("not found"), "{error}");
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn views_over_history_time_travel_and_paths_are_listed_with_their_columns() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let engine = open_lake(lake.path()).await;
+    let by_path = lake.path().join("silver/customers");
+    for sql in [
+        "CREATE VIEW gold.customer_versions AS SELECT version, operation FROM delta_history('silver.customers')".to_string(),
+        "CREATE VIEW gold.first_customers AS SELECT id, name FROM silver.customers VERSION AS OF 0".to_string(),
+        format!("CREATE VIEW gold.customers_by_path AS SELECT id, country FROM delta_scan('{}')", by_path.display()),
+    ] {
+        rows(&engine, &sql).await;
+    }
+    // information_schema plans each view while its listing runs, outside the statement that
+    // asked: the view's own reads must still be loaded.
+    let mut columns = rows(
+        &engine,
+        "SELECT table_name, column_name FROM information_schema.columns \
+         WHERE table_schema = 'gold' AND table_name <> 'summary'",
+    )
+    .await;
+    columns.sort();
+    assert_eq!(
+        columns,
+        [
+            "column_name=country | table_name=customers_by_path",
+            "column_name=id | table_name=customers_by_path",
+            "column_name=id | table_name=first_customers",
+            "column_name=name | table_name=first_customers",
+            "column_name=operation | table_name=customer_versions",
+            "column_name=version | table_name=customer_versions",
+        ]
+    );
+    let mut views = rows(
+        &engine,
+        "SELECT table_name FROM information_schema.views \
+         WHERE table_schema = 'gold' AND table_name <> 'summary'",
+    )
+    .await;
+    views.sort();
+    assert_eq!(
+        views,
+        [
+            "table_name=customer_versions",
+            "table_name=customers_by_path",
+            "table_name=first_customers"
+        ]
+    );
+}

@@ -67,6 +67,16 @@ pub(crate) async fn within_statement<F: Future>(max_staleness: Duration, work: F
     STATEMENT.scope(Arc::new(reads), work).await
 }
 
+/// Runs `work` (a view's preparation and planning) with the running statement's reads, or with
+/// reads of its own outside any statement: `information_schema` plans the views it lists while
+/// its rows are produced, after the statement that asked for them was planned.
+pub(crate) async fn within_a_statement<F: Future>(work: F) -> F::Output {
+    match STATEMENT.try_with(|_| ()) {
+        Ok(()) => work.await,
+        Err(_) => within_statement(Duration::ZERO, work).await,
+    }
+}
+
 /// The oldest look at a table's log the running statement accepts: now, outside a statement.
 pub(crate) fn accepted_since() -> Instant {
     STATEMENT

@@ -13,6 +13,7 @@ use parking_lot::RwLock;
 
 use super::Preparation;
 use crate::catalog::ViewPlanner;
+use crate::delta::within_a_statement;
 use crate::error::{EngineError, Result};
 use crate::sql::parse_statement;
 
@@ -47,7 +48,10 @@ impl ViewPlanner for StatementViews {
         names.default_schema = default_schema.to_string();
         let ctx = SessionContext::new_with_state(state);
         let statement = parse_statement(&ctx.state(), sql)?;
-        let prepared = self.preparation.prepare(&ctx, None, statement).await?;
-        Ok(ctx.state().statement_to_plan(prepared.statement).await?)
+        within_a_statement(async {
+            let prepared = self.preparation.prepare(&ctx, None, statement).await?;
+            Ok(ctx.state().statement_to_plan(prepared.statement).await?)
+        })
+        .await
     }
 }
