@@ -1,5 +1,5 @@
-//! Serving: bind the address, with TLS (and client certificates) when configured, log
-//! `listening on HOST:PORT`, and shut down gracefully: stop accepting, let running queries
+//! Serving: bind the address, with TLS (and client certificates) when configured, answer
+//! gRPC health checks, log `listening on HOST:PORT`, and shut down gracefully: stop accepting, let running queries
 //! finish within a bound, then cancel what still runs.
 
 use std::future::Future;
@@ -13,6 +13,7 @@ use lakeshore_engine::{AccessConfig, Engine, EngineConfig, StorageOptions};
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
+use tonic_health::pb::health_server::{Health, HealthServer};
 
 use crate::auth::Authenticator;
 use crate::config::ServeArgs;
@@ -105,6 +106,7 @@ impl FlightServer {
         let stop = Arc::new(tokio::sync::Notify::new());
         let stopped = stop.clone();
         let serving = builder
+            .add_service(health_service().await)
             .add_service(self.service)
             .serve_with_incoming_shutdown(accepted_without_delay(self.listener), async move {
                 stopped.notified().await
@@ -134,6 +136,15 @@ impl FlightServer {
             Err(_) => Ok(()),
         }
     }
+}
+
+/// The gRPC health service (`grpc.health.v1.Health`), which load balancers and container
+/// orchestrators probe without logging in: SERVING for the server as a whole (`""`) and for the
+/// Flight service. The lake is open before the server listens, so whoever can ask is served.
+async fn health_service() -> HealthServer<impl Health> {
+    let (reporter, service) = tonic_health::server::health_reporter();
+    reporter.set_serving::<FlightServiceServer<Gateway>>().await;
+    service
 }
 
 /// The connections `listener` accepts, with Nagle's algorithm off. Tonic sets TCP_NODELAY only

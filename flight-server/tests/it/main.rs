@@ -4,6 +4,7 @@
 mod auth;
 mod fuzz;
 mod harness;
+mod health;
 mod limits;
 mod metadata;
 mod notebooks;
