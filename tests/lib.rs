@@ -62,7 +62,8 @@ pub fn delta_writer(subcommand: &str, path: &Path, count: Option<usize>) {
     run_delta_writer(&args);
 }
 
-fn run_delta_writer(args: &[&OsStr]) {
+/// Runs `tests/fixtures/delta_writer.py ARGS...`, failing the test if it fails.
+pub fn run_delta_writer(args: &[&OsStr]) {
     let script = workspace_root().join("tests/fixtures/delta_writer.py");
     let mut command = python();
     command.arg(&script).args(args);

@@ -5,9 +5,7 @@
 use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
-use lakeshore_tests::{
-    assert_same_rows, collect, python, read_as_written, read_parquet, workspace_root,
-};
+use lakeshore_tests::{assert_same_rows, collect, read_as_written, read_parquet, run_delta_writer};
 
 use crate::lake_catalog::{open_lake, rows};
 
@@ -19,22 +17,12 @@ fn write_dimension(lake: &Path, kind: &str) -> PathBuf {
     let name = format!("dim_{kind}");
     let table = lake.join("silver").join(&name);
     let rows = lake.join(format!("{name}.expected.parquet"));
-    let script = workspace_root().join("tests/fixtures/delta_writer.py");
-    let mut command = python();
-    command.arg(script).args([
+    run_delta_writer(&[
         OsStr::new("far-timestamps"),
         table.as_os_str(),
         OsStr::new(kind),
         rows.as_os_str(),
     ]);
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
     rows
 }
 

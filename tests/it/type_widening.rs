@@ -6,7 +6,7 @@ use std::ffi::OsStr;
 use std::path::{Path, PathBuf};
 
 use arrow::datatypes::{DataType, TimeUnit};
-use lakeshore_tests::{assert_same_rows, collect, python, read_parquet, workspace_root};
+use lakeshore_tests::{assert_same_rows, collect, read_parquet, run_delta_writer};
 
 use crate::lake_catalog::{open_lake, rows};
 
@@ -15,22 +15,11 @@ use crate::lake_catalog::{open_lake, rows};
 fn write_widened_table(lake: &Path) -> PathBuf {
     let table = lake.join("silver").join("widened");
     let rows = lake.join("widened.expected.parquet");
-    let mut command = python();
-    command
-        .arg(workspace_root().join("tests/fixtures/delta_writer.py"))
-        .args([
-            OsStr::new("type-widening"),
-            table.as_os_str(),
-            rows.as_os_str(),
-        ]);
-    let output = command
-        .output()
-        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
-    assert!(
-        output.status.success(),
-        "{command:?} failed:\n{}",
-        String::from_utf8_lossy(&output.stderr)
-    );
+    run_delta_writer(&[
+        OsStr::new("type-widening"),
+        table.as_os_str(),
+        rows.as_os_str(),
+    ]);
     rows
 }
 

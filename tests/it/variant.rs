@@ -59,10 +59,9 @@ async fn spark_variant_columns_read_as_their_json_text() {
     );
 }
 
-/// A copy of the Spark variant table whose protocol also lists `feature`, with the checkpoint
-/// removed so the edited commit is what a reader sees.
-fn with_reader_feature(dir: &Path, feature: &str) -> PathBuf {
-    let table = dir.join(feature);
+/// Makes `table` a folder with the data files of the Spark variant table and an empty log, and
+/// returns that table's folder, to copy commits from.
+fn with_data_files_of_spark_table(table: &Path) -> PathBuf {
     let source = spark_variant_table();
     std::fs::create_dir_all(table.join("_delta_log")).unwrap();
     for entry in std::fs::read_dir(&source).unwrap() {
@@ -71,6 +70,14 @@ fn with_reader_feature(dir: &Path, feature: &str) -> PathBuf {
             std::fs::copy(&path, table.join(path.file_name().unwrap())).unwrap();
         }
     }
+    source
+}
+
+/// A copy of the Spark variant table whose protocol also lists `feature`, with the checkpoint
+/// removed so the edited commit is what a reader sees.
+fn with_reader_feature(dir: &Path, feature: &str) -> PathBuf {
+    let table = dir.join(feature);
+    let source = with_data_files_of_spark_table(&table);
     for version in 0..=2 {
         let name = format!("_delta_log/{version:020}.json");
         let commit = std::fs::read_to_string(source.join(&name)).unwrap();
@@ -103,14 +110,7 @@ async fn reader_features_we_cannot_read_are_named_in_the_error() {
 /// commit after that (version 4) adding a copy of the file holding the row with id 1.
 fn variant_table_with_change_feed(dir: &Path) -> PathBuf {
     let table = dir.join("variant-changes");
-    let source = spark_variant_table();
-    std::fs::create_dir_all(table.join("_delta_log")).unwrap();
-    for entry in std::fs::read_dir(&source).unwrap() {
-        let path = entry.unwrap().path();
-        if path.is_file() {
-            std::fs::copy(&path, table.join(path.file_name().unwrap())).unwrap();
-        }
-    }
+    let source = with_data_files_of_spark_table(&table);
     for version in 0..=2 {
         let name = format!("_delta_log/{version:020}.json");
         std::fs::copy(source.join(&name), table.join(&name)).unwrap();
