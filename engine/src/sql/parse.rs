@@ -258,6 +258,14 @@ mod tests {
             first_select("SELECT * FROM (SELECT b + 1, b + 1 FROM t) AS s"),
             r#"SELECT * FROM (SELECT b + 1, b + 1 AS "b + 1_1" FROM t) AS s"#
         );
+        assert_eq!(
+            first_select("SELECT CAST(a AS INT), (a), a::text FROM t"),
+            r#"SELECT CAST(a AS INT), (a) AS "a_1", a::TEXT AS "a_2" FROM t"#
+        );
+        assert_eq!(
+            first_select("SELECT (SELECT 1), (SELECT 2) FROM t"),
+            r#"SELECT (SELECT 1), (SELECT 2) AS "(<subquery>)_1" FROM t"#
+        );
         // Names that differ stay as they are; wildcards are left to DataFusion.
         assert_eq!(
             first_select(r#"SELECT a, "A", a AS b, *, t.* FROM t"#),

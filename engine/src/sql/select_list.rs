@@ -110,16 +110,27 @@ fn name_apart_in(body: &mut SetExpr) {
     }
 }
 
-/// The name a column of the answer gets from `item`: a column's own name (`t.a` gives `a`), an
-/// alias, or an expression as the parser prints it; none for wildcards, whose columns are not
-/// known before planning. Identifiers are normalized as DataFusion does.
+/// The name a column of the answer gets from `item`: a column's own name (`t.a` gives `a`, and
+/// so does `CAST(t.a AS ...)`, as DataFusion names it), an alias, `(<subquery>)` for a scalar
+/// subquery, or another expression as the
+/// parser prints it; none for wildcards, whose columns are not known before planning.
+/// Identifiers are normalized as DataFusion does.
 fn shown_name(item: &SelectItem) -> Option<String> {
     match item {
-        SelectItem::UnnamedExpr(Expr::Identifier(ident)) => Some(normalized(ident)),
-        SelectItem::UnnamedExpr(Expr::CompoundIdentifier(parts)) => parts.last().map(normalized),
-        SelectItem::UnnamedExpr(expr) => Some(expr.to_string().to_lowercase()),
+        SelectItem::UnnamedExpr(expr) => Some(expression_name(expr)),
         SelectItem::ExprWithAlias { alias, .. } => Some(normalized(alias)),
         _ => None,
+    }
+}
+
+fn expression_name(expr: &Expr) -> String {
+    match expr {
+        Expr::Identifier(ident) => normalized(ident),
+        Expr::CompoundIdentifier(parts) => parts.last().map(normalized).unwrap_or_default(),
+        Expr::Cast { expr, .. } | Expr::Nested(expr) => expression_name(expr),
+        // DataFusion names every scalar subquery alike.
+        Expr::Subquery(_) => "(<subquery>)".to_string(),
+        other => other.to_string().to_lowercase(),
     }
 }
 
