@@ -16,6 +16,12 @@ use crate::statements::Statement;
 /// Statements unused this long are closed, for clients that never close theirs.
 const IDLE_LIMIT: Duration = Duration::from_secs(3600);
 
+/// How many statements one user keeps open: past it, making another closes that user's least
+/// recently used one. Without a bound, a user who prepares without closing (a buggy client, or
+/// an untrusted one) would fill the server's memory within the hour; with it, one user's
+/// statements never cost another's.
+const OPEN_PER_USER: usize = 1024;
+
 #[derive(Clone)]
 pub struct PreparedStatement {
     pub statement: Statement,
@@ -39,6 +45,17 @@ impl PreparedStatements {
         let mut statements = self.lock();
         let now = Instant::now();
         statements.retain(|_, (_, used)| now.duration_since(*used) < IDLE_LIMIT);
+        let mut owned: Vec<(Instant, String)> = statements
+            .iter()
+            .filter(|(_, (kept, _))| kept.owner == prepared.owner)
+            .map(|(key, (_, used))| (*used, key.clone()))
+            .collect();
+        if owned.len() >= OPEN_PER_USER {
+            owned.sort();
+            for (_, key) in &owned[..=owned.len() - OPEN_PER_USER] {
+                statements.remove(key);
+            }
+        }
         statements.insert(handle.clone(), (prepared, now));
         handle
     }
@@ -88,7 +105,8 @@ fn handle_text(handle: &[u8]) -> String {
 }
 
 fn unknown() -> ServerError {
-    ServerError::NotFound(
-        "no such prepared statement (closed, or expired after an hour unused)".to_string(),
-    )
+    ServerError::NotFound(format!(
+        "no such prepared statement (closed, expired after an hour unused, or closed for a \
+         newer one past the {OPEN_PER_USER} a user may keep open)"
+    ))
 }

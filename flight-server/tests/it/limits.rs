@@ -211,3 +211,31 @@ async fn a_query_over_the_memory_limit_fails_cleanly_and_others_go_on() {
     );
     still_serves(&server).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_user_keeps_at_most_1024_prepared_statements_the_least_used_closing_first() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &[]);
+    let mut client = server.client().await;
+    let mut oldest = client.prepare("SELECT 1 AS n".into(), None).await.unwrap();
+    let mut kept = client.prepare("SELECT 2 AS n".into(), None).await.unwrap();
+    for _ in 0..1023 {
+        client.prepare("SELECT 3 AS n".into(), None).await.unwrap();
+    }
+    // The 1025th closed the least recently used, and only that one.
+    let closed = status(oldest.execute().await.unwrap_err());
+    assert_eq!(closed.code(), Code::NotFound, "{closed:?}");
+    assert!(closed.message().contains("1024"), "{closed:?}");
+    let info = kept.execute().await.unwrap();
+    let ticket = info.endpoint[0].ticket.clone().unwrap();
+    let batches: Vec<_> = client
+        .do_get(ticket)
+        .await
+        .unwrap()
+        .collect::<Vec<_>>()
+        .await
+        .into_iter()
+        .map(Result::unwrap)
+        .collect();
+    assert_eq!(canonical_rows(&batches), vec!["n=2"]);
+}
