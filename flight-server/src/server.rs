@@ -107,9 +107,10 @@ impl FlightServer {
         let stopped = stop.clone();
         let serving = builder
             .add_service(self.service)
-            .serve_with_incoming_shutdown(self.connections, async move {
-                stopped.notified().await
-            });
+            .serve_with_incoming_shutdown(
+                self.connections,
+                async move { stopped.notified().await },
+            );
         tokio::pin!(serving);
         tracing::info!("listening on {address}");
         tokio::select! {
@@ -190,7 +191,13 @@ mod tests {
     async fn accepted_connections_have_tcp_nodelay() {
         let lake = tempfile::tempdir().expect("a temporary folder for an empty lake");
         let lake = lake.path().to_str().expect("a UTF-8 temporary path");
-        let cli = Cli::parse_from(["lakeshore-server", "--lake", lake, "--listen", "127.0.0.1:0"]);
+        let cli = Cli::parse_from([
+            "lakeshore-server",
+            "--lake",
+            lake,
+            "--listen",
+            "127.0.0.1:0",
+        ]);
         let mut server = FlightServer::bind(&cli.serve).await.expect("bind");
         let address = server.local_addr().expect("the bound address");
         let _client = TcpStream::connect(address).await.expect("connect");
