@@ -112,14 +112,11 @@ pub fn run(args: &TpchArgs) -> Result<()> {
             }
         }
         let answer = answer.context("no run")?;
-        let checked = match &reference {
-            Some(dir) => Some(
-                Answer::read_csv(&dir.join(format!("q{query:02}.csv")))
-                    .and_then(|expected| check(&answer, &expected))
-                    .map_err(|error| format!("{error:#}")),
-            ),
-            None => None,
-        };
+        let checked = reference.as_ref().map(|dir| {
+            Answer::read_csv(&dir.join(format!("q{query:02}.csv")))
+                .and_then(|expected| check(&answer, &expected))
+                .map_err(|error| format!("{error:#}"))
+        });
         let report = QueryReport {
             query,
             lakeshore: best,
