@@ -4,6 +4,7 @@
 
 mod cold;
 mod first_row;
+mod flight;
 mod freshness;
 mod peers;
 mod report;
@@ -11,6 +12,7 @@ mod scan;
 mod stats;
 mod stores;
 mod table_copy;
+mod tpch;
 
 use std::process::ExitCode;
 
@@ -24,7 +26,6 @@ struct Cli {
     benchmark: Benchmark,
 }
 
-// TPC-H (`tpch-gen --sf N --out DIR`, `tpch --data DIR`) joins these as two more subcommands.
 #[derive(Debug, Subcommand)]
 enum Benchmark {
     /// The cost of keeping a table fresh: queries when nothing changed and right after a commit.
@@ -36,6 +37,14 @@ enum Benchmark {
     /// First and repeated queries on a table in an object-store emulator (moto, Azurite):
     /// time and requests, and what `lakeshore.max_staleness` saves.
     Stores(stores::StoresArgs),
+    /// Flight SQL round trips from a Rust client: p50 / p99 of small queries from 1 and 16
+    /// clients beside a bare gRPC call, against a running server or one started on a lake.
+    Flight(flight::FlightArgs),
+    /// Writes the eight TPC-H tables as Delta tables into a lake (schema `tpch`).
+    TpchGen(tpch::TpchGenArgs),
+    /// Runs the 22 TPC-H queries on a lake `tpch-gen` wrote, checks the answers, and times them
+    /// beside DuckDB and Polars over the same Delta tables.
+    Tpch(tpch::TpchArgs),
 }
 
 fn main() -> ExitCode {
@@ -54,6 +63,10 @@ fn main() -> ExitCode {
             .and_then(|runtime| runtime.block_on(scan::run(&args))),
         // Builds its own runtime: it sets the environment first, while no other thread runs.
         Benchmark::Stores(args) => stores::run(&args),
+        Benchmark::Flight(args) => in_runtime(flight::run(&args)),
+        Benchmark::TpchGen(args) => in_runtime(tpch::generate(&args)),
+        // Builds its own runtime: it waits on the peers' pipes between queries.
+        Benchmark::Tpch(args) => tpch::run(&args),
     };
     match outcome {
         Ok(()) => ExitCode::SUCCESS,
@@ -62,4 +75,13 @@ fn main() -> ExitCode {
             ExitCode::FAILURE
         }
     }
+}
+
+/// Runs `work` to its end on a multi-threaded runtime.
+fn in_runtime(work: impl std::future::Future<Output = anyhow::Result<()>>) -> anyhow::Result<()> {
+    tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()
+        .map_err(anyhow::Error::from)
+        .and_then(|runtime| runtime.block_on(work))
 }

@@ -1,0 +1,248 @@
+//! TPC-H over Delta tables. `tpch-gen` writes the tables ([`generate`]); `tpch` runs the 22
+//! queries through the engine as a user's query runs (the lake opened as a catalog, the tables
+//! found by name in the schema `tpch`), checks every answer, and times them beside the peers
+//! (DuckDB with its delta extension, Polars), the engines alternating query by query.
+
+mod answers;
+mod generate;
+mod layout;
+mod peer;
+mod queries;
+
+use std::path::PathBuf;
+use std::time::{Duration, Instant};
+
+use anyhow::{Context, Result, bail};
+use clap::Args;
+use futures::TryStreamExt;
+use lakeshore_engine::{Engine, EngineConfig};
+
+use self::answers::{Answer, check, reference_dir};
+use self::generate::lake_uri;
+pub use self::generate::{TpchGenArgs, run as generate};
+use self::layout::{SCHEMA, read_scale_factor};
+use self::peer::{Peer, PeerRun};
+use crate::peers;
+use crate::stats::millis;
+
+#[derive(Debug, Args)]
+pub struct TpchArgs {
+    /// The lake `tpch-gen` wrote.
+    #[arg(long, value_name = "DIR")]
+    data: PathBuf,
+
+    /// A query to run (1 to 22); may be repeated. All 22 without it.
+    #[arg(long = "query", value_name = "N")]
+    queries: Vec<u32>,
+
+    /// Timed runs of each query per engine; the best is reported (warm: the first run reads
+    /// the files into the page cache and each engine's caches).
+    #[arg(long, value_name = "N", default_value_t = 3)]
+    iterations: usize,
+
+    /// The peers to run beside Lakeshore, comma-separated, or `none`.
+    #[arg(
+        long,
+        value_name = "NAME,...",
+        value_delimiter = ',',
+        default_value = "duckdb,polars"
+    )]
+    peers: Vec<String>,
+
+    /// The Python with `duckdb`, its delta extension wheel and `polars`.
+    #[arg(long, value_name = "PATH", env = "LAKESHORE_PYTHON", default_value_os_t = peers::default_python())]
+    python: PathBuf,
+}
+
+/// One query's outcome, per engine.
+struct QueryReport {
+    query: u32,
+    lakeshore: Duration,
+    /// Whether the answer matched the reference; `None` without a reference for this scale.
+    checked: Option<Result<(), String>>,
+    rows: u64,
+    peers: Vec<PeerOutcome>,
+}
+
+enum PeerOutcome {
+    Best { time: Duration, rows: u64 },
+    Failed(String),
+}
+
+pub fn run(args: &TpchArgs) -> Result<()> {
+    let runtime = tokio::runtime::Builder::new_multi_thread()
+        .enable_all()
+        .build()?;
+    let sf = read_scale_factor(&args.data)?;
+    let reference = sf.and_then(reference_dir);
+    let mut config = EngineConfig::for_lake(lake_uri(&args.data)?);
+    config.read_only = true;
+    let engine = runtime.block_on(Engine::open(config))?;
+    let (catalog, _) = engine.default_schema();
+    // Unqualified names (`lineitem`), as the standard text has them, resolve in the lake's
+    // `tpch` schema: what a Flight SQL client's current schema does.
+    let engine = engine.with_default_schema(&catalog, SCHEMA);
+    let mut peers = args
+        .peers
+        .iter()
+        .filter(|name| name.as_str() != "none")
+        .map(|name| Peer::start(&args.python, name, &args.data, &queries::sql_dir()))
+        .collect::<Result<Vec<_>>>()?;
+    let iterations = args.iterations.max(1);
+    let mut reports = Vec::new();
+    for query in queries::selected(&args.queries) {
+        let sql = queries::query_text(query)?;
+        let mut best = Duration::MAX;
+        let mut answer = None;
+        let mut peer_runs: Vec<Vec<PeerRun>> = peers.iter().map(|_| Vec::new()).collect();
+        for _ in 0..iterations {
+            let started = Instant::now();
+            let batches = runtime
+                .block_on(async {
+                    let stream = engine.execute(&sql).await?;
+                    stream.try_collect::<Vec<_>>().await
+                })
+                .with_context(|| format!("TPC-H query {query}"))?;
+            best = best.min(started.elapsed());
+            if answer.is_none() {
+                answer = Some(Answer::of_batches(&batches)?);
+            }
+            for (peer, runs) in peers.iter_mut().zip(peer_runs.iter_mut()) {
+                runs.push(peer.run(query)?);
+            }
+        }
+        let answer = answer.context("no run")?;
+        let checked = reference.as_ref().map(|dir| {
+            Answer::read_csv(&dir.join(format!("q{query:02}.csv")))
+                .and_then(|expected| check(&answer, &expected))
+                .map_err(|error| format!("{error:#}"))
+        });
+        let report = QueryReport {
+            query,
+            lakeshore: best,
+            checked,
+            rows: answer.rows.len() as u64,
+            peers: peer_runs.into_iter().map(best_of).collect(),
+        };
+        eprintln!("q{query:02}: {}", millis(report.lakeshore));
+        reports.push(report);
+    }
+    print_report(sf, &peers, &reports);
+    let failures: Vec<String> = reports
+        .iter()
+        .filter_map(|report| match &report.checked {
+            Some(Err(error)) => Some(format!("q{:02}: {error}", report.query)),
+            _ => None,
+        })
+        .collect();
+    if !failures.is_empty() {
+        bail!("wrong answers:\n{}", failures.join("\n"));
+    }
+    Ok(())
+}
+
+fn best_of(runs: Vec<PeerRun>) -> PeerOutcome {
+    let mut best: Option<(Duration, u64)> = None;
+    for run in runs {
+        match run {
+            PeerRun::Failed(error) => return PeerOutcome::Failed(error),
+            PeerRun::Ran { time, rows } => {
+                if best.is_none_or(|(fastest, _)| time < fastest) {
+                    best = Some((time, rows));
+                }
+            }
+        }
+    }
+    match best {
+        Some((time, rows)) => PeerOutcome::Best { time, rows },
+        None => PeerOutcome::Failed("not run".to_string()),
+    }
+}
+
+fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport]) {
+    let mut header = vec!["query".to_string(), "lakeshore".to_string()];
+    for peer in peers {
+        header.push(peer.name.clone());
+        header.push("ratio".to_string());
+    }
+    header.push("answer".to_string());
+    println!();
+    println!("| {} |", header.join(" | "));
+    println!("|{}", "---|".repeat(header.len()));
+    for report in reports {
+        let mut cells = vec![format!("q{:02}", report.query), millis(report.lakeshore)];
+        for outcome in &report.peers {
+            match outcome {
+                PeerOutcome::Best { time, rows } => {
+                    cells.push(if *rows == report.rows {
+                        millis(*time)
+                    } else {
+                        format!("{} ({rows} rows, ours {})", millis(*time), report.rows)
+                    });
+                    cells.push(format!("{:.2}", ratio(report.lakeshore, *time)));
+                }
+                PeerOutcome::Failed(error) => {
+                    cells.push(format!("failed: {}", shorten(error)));
+                    cells.push("-".to_string());
+                }
+            }
+        }
+        cells.push(match &report.checked {
+            Some(Ok(())) => "ok".to_string(),
+            Some(Err(error)) => format!("WRONG: {}", shorten(error)),
+            None => "not checked".to_string(),
+        });
+        println!("| {} |", cells.join(" | "));
+    }
+    print_totals(peers, reports);
+    println!();
+    match sf {
+        Some(sf) => println!(
+            "Scale factor {sf}. Best of the timed runs per query (warm); ratio = lakeshore / peer. \
+             Answers checked against sql/tpch/answers/sf{sf}/ where kept (else \"not checked\")."
+        ),
+        None => println!("Best of the timed runs per query (warm); ratio = lakeshore / peer."),
+    }
+}
+
+/// Per peer: its sum over the queries it ran, and the ratio of Lakeshore's sum over the same
+/// queries to it.
+fn print_totals(peers: &[Peer], reports: &[QueryReport]) {
+    let all: Duration = reports.iter().map(|report| report.lakeshore).sum();
+    let mut cells = vec!["total".to_string(), millis(all)];
+    for index in 0..peers.len() {
+        let (mut ours, mut theirs, mut count) = (Duration::ZERO, Duration::ZERO, 0);
+        for report in reports {
+            if let Some(PeerOutcome::Best { time, .. }) = report.peers.get(index) {
+                ours += report.lakeshore;
+                theirs += *time;
+                count += 1;
+            }
+        }
+        cells.push(if count == reports.len() {
+            millis(theirs)
+        } else {
+            format!(
+                "{} over the {count} queries it ran (lakeshore {})",
+                millis(theirs),
+                millis(ours)
+            )
+        });
+        cells.push(format!("{:.2}", ratio(ours, theirs)));
+    }
+    cells.push(String::new());
+    println!("| {} |", cells.join(" | "));
+}
+
+fn ratio(ours: Duration, theirs: Duration) -> f64 {
+    ours.as_secs_f64() / theirs.as_secs_f64().max(f64::MIN_POSITIVE)
+}
+
+/// A message short enough for a table cell, on one line.
+fn shorten(text: &str) -> String {
+    let line = text.lines().next().unwrap_or_default().replace('|', "/");
+    match line.char_indices().nth(100) {
+        Some((cut, _)) => format!("{}...", &line[..cut]),
+        None => line,
+    }
+}

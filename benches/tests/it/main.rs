@@ -1,0 +1,4 @@
+//! The benchmarks' integration tests: one binary, one module per benchmark. They check what a
+//! benchmark computes (the answers), never how fast: speed is measured, not tested.
+
+mod tpch;
