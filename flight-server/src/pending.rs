@@ -14,7 +14,10 @@ use lru::LruCache;
 
 /// At most this many queries are remembered; beyond it the least recently asked for are
 /// forgotten (their DoGet then plans again, and a cancellation of theirs is no longer possible).
-const MAX_PENDING: NonZeroUsize = NonZeroUsize::new(1024).expect("a constant above zero");
+const MAX_PENDING: NonZeroUsize = match NonZeroUsize::new(1024) {
+    Some(bound) => bound,
+    None => NonZeroUsize::MIN,
+};
 
 /// At most this many plans are kept (a plan holds the snapshots of the tables it reads).
 const MAX_PLANS: usize = 64;

@@ -112,9 +112,8 @@ fn name_apart_in(body: &mut SetExpr) {
 
 /// The name a column of the answer gets from `item`: a column's own name (`t.a` gives `a`, and
 /// so does `CAST(t.a AS ...)`, as DataFusion names it), an alias, `(<subquery>)` for a scalar
-/// subquery, or another expression as the
-/// parser prints it; none for wildcards, whose columns are not known before planning.
-/// Identifiers are normalized as DataFusion does.
+/// subquery, or another expression as the parser prints it; none for wildcards, whose columns
+/// are not known before planning. Identifiers are normalized as DataFusion does.
 fn shown_name(item: &SelectItem) -> Option<String> {
     match item {
         SelectItem::UnnamedExpr(expr) => Some(expression_name(expr)),
@@ -151,14 +150,11 @@ fn name_apart(projection: &mut [SelectItem]) {
         if seen.insert(name.clone()) {
             continue;
         }
-        let Some(expr) = (match item {
-            SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. } => {
-                Some(expr.clone())
-            }
-            _ => None,
-        }) else {
+        // Only expressions have a name (see `shown_name`).
+        let (SelectItem::UnnamedExpr(expr) | SelectItem::ExprWithAlias { expr, .. }) = item else {
             continue;
         };
+        let expr = expr.clone();
         let apart = (1..)
             .map(|n| format!("{name}_{n}"))
             .find(|candidate| !taken.contains(candidate))
