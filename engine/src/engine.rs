@@ -48,6 +48,11 @@ pub struct Engine {
 }
 
 impl Engine {
+    /// The bytes queries hold in the memory pool now (the pool `memory_limit` bounds).
+    pub fn memory_reserved(&self) -> usize {
+        self.ctx.runtime_env().memory_pool.reserved()
+    }
+
     /// Opens the lake named in `config` (or an empty catalog when it names none) and lists its
     /// tables. Tables themselves are read lazily, on the first query that needs them.
     pub async fn open(config: EngineConfig) -> Result<Self> {

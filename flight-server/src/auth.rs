@@ -13,6 +13,7 @@ use base64::Engine as _;
 use base64::alphabet::STANDARD as STANDARD_ALPHABET;
 use base64::engine::{DecodePaddingMode, GeneralPurpose, GeneralPurposeConfig};
 use lakeshore_engine::{Layers, Principal, Role};
+use prometheus_client::metrics::counter::Counter;
 use rand::RngCore;
 use tokio::sync::Semaphore;
 
@@ -67,6 +68,8 @@ pub struct Authenticator {
     verifications: Semaphore,
     waiting: AtomicUsize,
     failures: Mutex<HashMap<String, Failures>>,
+    /// Every refused password login, for the metrics.
+    refused_logins: Counter,
 }
 
 struct Login {
@@ -92,7 +95,13 @@ impl Authenticator {
             verifications: Semaphore::new((cores / 2).max(1)),
             waiting: AtomicUsize::new(0),
             failures: Mutex::new(HashMap::new()),
+            refused_logins: Counter::default(),
         })
+    }
+
+    /// The count of refused password logins (a handle: it goes on counting).
+    pub fn refused_logins(&self) -> Counter {
+        self.refused_logins.clone()
     }
 
     /// Whether clients must log in.
@@ -134,6 +143,19 @@ impl Authenticator {
             let user = self.user_of_token(token)?;
             return Ok((token.to_string(), user));
         }
+        self.log_in_with_password(users, authorization)
+            .await
+            .inspect_err(|_| {
+                self.refused_logins.inc();
+            })
+    }
+
+    /// Logs in with `Basic base64(user:password)`: a new token and its user.
+    async fn log_in_with_password(
+        &self,
+        users: &HashMap<String, Account>,
+        authorization: &str,
+    ) -> Result<(String, User)> {
         let (name, password) = basic_credentials(authorization)?;
         let stored = users.get(&name).map(|account| account.hash.clone());
         let accepted = self.check_password(&name, stored, password).await?;

@@ -105,6 +105,9 @@ pub struct ServeArgs {
     /// On SIGTERM or Ctrl-C, how long running queries may take to finish, in seconds.
     #[arg(long, default_value_t = 10)]
     pub shutdown_grace: u64,
+    /// Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given).
+    #[arg(long, value_name = "HOST:PORT")]
+    pub metrics_listen: Option<SocketAddr>,
 }
 
 impl ServeArgs {

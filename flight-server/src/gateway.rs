@@ -15,6 +15,7 @@ use arrow_flight::{
 use tonic::{Request, Response, Status, Streaming};
 
 use crate::commands::{check_action_body, command_of};
+use crate::metrics::sent::counted;
 use crate::service::SqlService;
 
 pub struct Gateway {
@@ -113,7 +114,13 @@ impl FlightService for Gateway {
     ) -> Result<Response<Self::DoGetStream>, Status> {
         self.authenticate(&mut request)?;
         command_of(&request.get_ref().ticket, "DoGet")?;
-        FlightService::do_get(self.sql.as_ref(), request).await
+        let stream = FlightService::do_get(self.sql.as_ref(), request)
+            .await?
+            .into_inner();
+        Ok(Response::new(Box::pin(counted(
+            stream,
+            self.sql.metrics().clone(),
+        ))))
     }
 
     async fn do_put(

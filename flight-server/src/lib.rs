@@ -14,6 +14,7 @@ pub mod gateway;
 mod ids;
 mod limits;
 mod metadata;
+mod metrics;
 mod pending;
 mod prepared;
 mod results;

@@ -90,9 +90,20 @@ impl QueryLimits {
         }
     }
 
-    /// How many queries run now.
+    /// How many queries stream results now.
     pub fn running_count(&self) -> usize {
         self.lock_running().len()
+    }
+
+    /// How many queries and commands hold a slot now.
+    pub fn admitted_count(&self) -> usize {
+        self.max_running
+            .saturating_sub(self.slots.available_permits())
+    }
+
+    /// How many queries wait for a slot now.
+    pub fn queued_count(&self) -> usize {
+        self.queued.load(Ordering::SeqCst)
     }
 
     fn lock_running(&self) -> std::sync::MutexGuard<'_, HashMap<String, watch::Sender<bool>>> {

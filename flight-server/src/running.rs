@@ -1,5 +1,6 @@
 //! A query while it runs: its result stream under the time limit and the cancel signal, and the
-//! log line it leaves when it ends, however it ends (done, failed, cancelled, or the client gone).
+//! log line and metrics it leaves when it ends, however it ends (done, failed, cancelled, or
+//! the client gone).
 //! Dropping the stream drops the engine's stream, which stops the query and frees its memory.
 
 use std::sync::Arc;
@@ -13,8 +14,9 @@ use lakeshore_engine::RequestWatch;
 use crate::auth::User;
 use crate::error::ServerError;
 use crate::limits::{Admission, CancelSignal, QueryLimits};
+use crate::metrics::{QueryOutcome, ServerMetrics};
 
-/// What the log line of one query says.
+/// What the log line of one query says; it also counts the query in the metrics.
 pub struct QueryLog {
     pub query_id: String,
     pub user: User,
@@ -24,11 +26,13 @@ pub struct QueryLog {
     bytes: usize,
     /// The object-store requests since the query's planning began.
     requests: Option<RequestWatch>,
-    outcome: Option<String>,
+    /// How it ended, and the error's message; `None` while it has not (or the client left).
+    outcome: Option<(QueryOutcome, String)>,
+    metrics: Arc<ServerMetrics>,
 }
 
 impl QueryLog {
-    pub fn new(query_id: &str, user: &User, statement: &str) -> Self {
+    pub fn new(metrics: &Arc<ServerMetrics>, query_id: &str, user: &User, statement: &str) -> Self {
         Self {
             query_id: query_id.to_string(),
             user: user.clone(),
@@ -38,6 +42,7 @@ impl QueryLog {
             bytes: 0,
             requests: None,
             outcome: None,
+            metrics: metrics.clone(),
         }
     }
 
@@ -59,8 +64,11 @@ impl QueryLog {
     pub fn end(&mut self, outcome: Result<(), &ServerError>) {
         if self.outcome.is_none() {
             self.outcome = Some(match outcome {
-                Ok(()) => "ok".to_string(),
-                Err(error) => format!("{:?}: {error}", error.code()),
+                Ok(()) => (QueryOutcome::Ok, "ok".to_string()),
+                Err(error) => (
+                    QueryOutcome::Failed(error.code()),
+                    format!("{:?}: {error}", error.code()),
+                ),
             });
         }
     }
@@ -68,7 +76,12 @@ impl QueryLog {
 
 impl Drop for QueryLog {
     fn drop(&mut self) {
-        let outcome = self.outcome.as_deref().unwrap_or("client went away");
+        let (counted, outcome) = match &self.outcome {
+            Some((counted, outcome)) => (*counted, outcome.as_str()),
+            None => (QueryOutcome::ClientWentAway, "client went away"),
+        };
+        let duration = self.started.elapsed();
+        self.metrics.query_ended(counted, duration);
         let requests = self
             .requests
             .as_ref()
@@ -80,7 +93,7 @@ impl Drop for QueryLog {
             rows = self.rows,
             bytes = self.bytes,
             requests,
-            duration_ms = self.started.elapsed().as_millis() as u64,
+            duration_ms = duration.as_millis() as u64,
             outcome,
             "query"
         );

@@ -1,6 +1,7 @@
 //! Serving: bind the address, with TLS (and client certificates) when configured, answer
-//! gRPC health checks, log `listening on HOST:PORT`, and shut down gracefully: stop accepting, let running queries
-//! finish within a bound, then cancel what still runs.
+//! gRPC health checks, serve metrics when asked to, log `listening on HOST:PORT`, and shut
+//! down gracefully: report NOT_SERVING, stop accepting, let running queries finish within a
+//! bound, then cancel what still runs.
 
 use std::future::Future;
 use std::net::SocketAddr;
@@ -11,15 +12,18 @@ use std::time::Duration;
 use arrow_flight::flight_service_server::FlightServiceServer;
 use lakeshore_engine::{AccessConfig, Engine, EngineConfig, StorageOptions};
 use tokio::net::TcpListener;
+use tokio::task::JoinSet;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
-use tonic_health::pb::health_server::{Health, HealthServer};
+use tonic_health::ServingStatus;
+use tonic_health::server::HealthReporter;
 
 use crate::auth::Authenticator;
 use crate::config::ServeArgs;
 use crate::error::{Result, ServerError};
 use crate::gateway::Gateway;
 use crate::limits::QueryLimits;
+use crate::metrics::MetricsEndpoint;
 use crate::service::SqlService;
 
 /// After the grace period and cancelling, how long closing streams may take.
@@ -30,6 +34,9 @@ pub struct FlightServer {
     /// The connections it accepts, with their socket options set (see [`accepted_without_delay`]).
     connections: TcpIncoming,
     service: FlightServiceServer<Gateway>,
+    sql: Arc<SqlService>,
+    /// Where Prometheus scrapes, when `--metrics-listen` is given.
+    metrics: Option<MetricsEndpoint>,
     tls: Option<ServerTlsConfig>,
     limits: Arc<QueryLimits>,
     grace: Duration,
@@ -73,16 +80,27 @@ impl FlightServer {
             args.max_queued_queries,
             args.query_timeout(),
         ));
-        let sql = SqlService::new(engine, auth, limits.clone(), args.read_only)?;
-        let service = FlightServiceServer::new(Gateway::new(Arc::new(sql)))
+        let sql = Arc::new(SqlService::new(
+            engine,
+            auth,
+            limits.clone(),
+            args.read_only,
+        )?);
+        let service = FlightServiceServer::new(Gateway::new(sql.clone()))
             .max_decoding_message_size(args.max_message_bytes())
             .max_encoding_message_size(args.max_message_bytes());
         let listener = TcpListener::bind(args.listen).await.map_err(|error| {
             ServerError::Config(format!("cannot listen on {}: {error}", args.listen))
         })?;
+        let metrics = match args.metrics_listen {
+            Some(address) => Some(MetricsEndpoint::bind(address).await?),
+            None => None,
+        };
         Ok(Self {
             connections: accepted_without_delay(listener),
             service,
+            sql,
+            metrics,
             tls,
             limits,
             grace: Duration::from_secs(args.shutdown_grace),
@@ -104,10 +122,24 @@ impl FlightServer {
                 .tls_config(tls)
                 .map_err(|error| ServerError::Config(format!("TLS: {error}")))?;
         }
+        // Dropped (so stopped) when `run` returns, however it returns.
+        let mut scrapes = JoinSet::new();
+        if let Some(endpoint) = self.metrics {
+            tracing::info!(
+                "serving metrics at http://{}/metrics",
+                endpoint.local_addr()?
+            );
+            let sql = self.sql.clone();
+            scrapes.spawn(
+                endpoint.serve(self.sql.metrics().clone(), Arc::new(move || sql.activity())),
+            );
+        }
+        let (health, health_service) = tonic_health::server::health_reporter();
+        set_health(&health, ServingStatus::Serving).await;
         let stop = Arc::new(tokio::sync::Notify::new());
         let stopped = stop.clone();
         let serving = builder
-            .add_service(health_service().await)
+            .add_service(health_service)
             .add_service(self.service)
             .serve_with_incoming_shutdown(
                 self.connections,
@@ -119,6 +151,8 @@ impl FlightServer {
             result = &mut serving => return served(result),
             () = shutdown => {}
         }
+        // Before connections close: a load balancer watching the health service hears it first.
+        set_health(&health, ServingStatus::NotServing).await;
         let running = self.limits.running_count();
         tracing::info!(
             running,
@@ -140,13 +174,18 @@ impl FlightServer {
     }
 }
 
-/// The gRPC health service (`grpc.health.v1.Health`), which load balancers and container
-/// orchestrators probe without logging in: SERVING for the server as a whole (`""`) and for the
-/// Flight service. The lake is open before the server listens, so whoever can ask is served.
-async fn health_service() -> HealthServer<impl Health> {
-    let (reporter, service) = tonic_health::server::health_reporter();
-    reporter.set_serving::<FlightServiceServer<Gateway>>().await;
-    service
+/// Sets what the gRPC health service (`grpc.health.v1.Health`) answers, which load balancers
+/// and container orchestrators probe without logging in, for the server as a whole (`""`) and
+/// for the Flight service: SERVING from the start (the lake is open before the server listens,
+/// so whoever can ask is served), NOT_SERVING once shutdown begins.
+async fn set_health(reporter: &HealthReporter, status: ServingStatus) {
+    reporter.set_service_status("", status).await;
+    reporter
+        .set_service_status(
+            <FlightServiceServer<Gateway> as tonic::server::NamedService>::NAME,
+            status,
+        )
+        .await;
 }
 
 /// The connections `listener` accepts, with Nagle's algorithm off. Tonic sets TCP_NODELAY only

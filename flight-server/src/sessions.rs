@@ -167,6 +167,11 @@ impl Sessions {
             .collect()
     }
 
+    /// How many sessions the server keeps.
+    pub fn count(&self) -> usize {
+        self.lock().len()
+    }
+
     /// Forgets the request's session; false when it named none we know.
     pub fn close<T>(&self, request: &Request<T>) -> bool {
         session_id(request).is_some_and(|id| self.lock().remove(&id).is_some())

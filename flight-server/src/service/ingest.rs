@@ -62,16 +62,19 @@ impl SqlService {
         let input = Box::pin(RecordBatchStreamAdapter::new(schema, batches));
 
         let mut log = QueryLog::new(
+            &self.metrics,
             &random_id(16),
             &user,
             &format!("ingest into {table} ({mode:?})"),
         );
         log.watch(engine.watch_requests());
-        let _admission = self.limits.admit().await?;
-        let outcome = engine
-            .ingest(&table, input, mode)
-            .await
-            .map_err(ServerError::from);
+        let outcome = match self.limits.admit().await {
+            Ok(_admission) => engine
+                .ingest(&table, input, mode)
+                .await
+                .map_err(ServerError::from),
+            Err(busy) => Err(busy),
+        };
         if let Ok(rows) = &outcome {
             log.add_rows(*rows);
         }

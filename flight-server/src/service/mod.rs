@@ -28,6 +28,7 @@ use tonic::{Request, Response, Status, Streaming};
 use crate::auth::{Authenticator, user_of};
 use crate::error::{Result, ServerError};
 use crate::limits::QueryLimits;
+use crate::metrics::{Activity, ServerMetrics};
 use crate::pending::PendingQueries;
 use crate::prepared::PreparedStatements;
 use crate::sessions::Sessions;
@@ -45,6 +46,7 @@ pub struct SqlService {
     prepared: PreparedStatements,
     sql_info: SqlInfoData,
     type_info: XdbcTypeInfoData,
+    metrics: Arc<ServerMetrics>,
 }
 
 impl SqlService {
@@ -56,6 +58,7 @@ impl SqlService {
         read_only: bool,
     ) -> Result<Self> {
         Ok(Self {
+            metrics: Arc::new(ServerMetrics::new(auth.refused_logins())),
             sessions: Sessions::new(engine.clone(), auth.clone()),
             engine,
             auth,
@@ -73,6 +76,20 @@ impl SqlService {
 
     pub fn limits(&self) -> &Arc<QueryLimits> {
         &self.limits
+    }
+
+    pub fn metrics(&self) -> &Arc<ServerMetrics> {
+        &self.metrics
+    }
+
+    /// How busy the server is now, for the metrics' gauges.
+    pub fn activity(&self) -> Activity {
+        Activity {
+            sessions: self.sessions.count(),
+            running_queries: self.limits.admitted_count(),
+            queued_queries: self.limits.queued_count(),
+            memory_reserved_bytes: self.engine.memory_reserved(),
+        }
     }
 }
 

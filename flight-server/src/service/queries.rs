@@ -50,7 +50,8 @@ impl SqlService {
     ) -> Result<Response<FlightInfo>> {
         let user = user_of(&request);
         let view = self.sessions.view(&request);
-        let statement = Statement::parse(&view.engine, &query.query)?;
+        let statement = Statement::parse(&view.engine, &query.query)
+            .inspect_err(|error| self.failed_before_running(&user, &query.query, error))?;
         let ticket = QueryTicket::new(random_id(16), statement.sql(), &view.scope);
         self.info_for(
             statement,
@@ -107,7 +108,7 @@ impl SqlService {
             let requests = engine.watch_requests();
             let frame = execution::plan(engine, &statement, first_row)
                 .await
-                .inspect_err(|error| log_refusal(user, statement.sql(), error))?;
+                .inspect_err(|error| self.failed_before_running(user, statement.sql(), error))?;
             let schema = flight_schema(frame.schema().as_arrow());
             self.pending.insert(&ticket.query_id, frame, requests);
             schema
@@ -161,7 +162,7 @@ impl SqlService {
             let (schema, batches) = execution::command_result(ticket.affected)?;
             return Ok(Response::new(Box::pin(results::in_memory(schema, batches))));
         }
-        let mut log = QueryLog::new(&ticket.query_id, &user, &ticket.sql);
+        let mut log = QueryLog::new(&self.metrics, &ticket.query_id, &user, &ticket.sql);
         let (admission, batches) = match self.start_ticket(&ticket, &request).await {
             Ok((admission, batches, requests)) => {
                 log.watch(requests);
@@ -271,10 +272,13 @@ impl SqlService {
     ) -> Result<ActionCreatePreparedStatementResult> {
         let user = user_of(&request);
         let view = self.sessions.view(&request);
-        let statement = Statement::parse(&view.engine, &query.query)?;
+        let statement = Statement::parse(&view.engine, &query.query)
+            .inspect_err(|error| self.failed_before_running(&user, &query.query, error))?;
         // A command's dataset schema is empty: the JDBC driver takes that to mean an update.
         let (dataset_schema, parameter_schema) = if statement.is_query() {
-            let frame = execution::plan(&view.engine, &statement, None).await?;
+            let frame = execution::plan(&view.engine, &statement, None)
+                .await
+                .inspect_err(|error| self.failed_before_running(&user, statement.sql(), error))?;
             let parameters = execution::parameter_schema(&frame)?;
             (flight_schema(frame.schema().as_arrow()), parameters)
         } else {
@@ -298,6 +302,12 @@ impl SqlService {
         })
     }
 
+    /// Logs and counts a query that failed before it could run: bad SQL, a missing table, a
+    /// place the access policy refuses (commands are logged as they run).
+    fn failed_before_running(&self, user: &User, sql: &str, error: &ServerError) {
+        QueryLog::new(&self.metrics, &random_id(16), user, sql).end(Err(error));
+    }
+
     /// Runs a statement to its end within the server's limits (a read-only engine refuses
     /// statements that write).
     pub(super) async fn run_command(
@@ -308,7 +318,7 @@ impl SqlService {
         user: &User,
         query_id: &str,
     ) -> Result<Vec<RecordBatch>> {
-        let mut log = QueryLog::new(query_id, user, statement.sql());
+        let mut log = QueryLog::new(&self.metrics, query_id, user, statement.sql());
         log.watch(engine.watch_requests());
         let outcome = self
             .run_command_logged(statement, engine, parameter_rows, &mut log)
@@ -355,11 +365,4 @@ async fn read_batches(stream: PutStream) -> Result<Option<RecordBatch>> {
 fn ipc_schema(schema: &Schema) -> Result<bytes::Bytes> {
     let IpcMessage(bytes) = SchemaAsIpc::new(schema, &IpcWriteOptions::default()).try_into()?;
     Ok(bytes)
-}
-
-/// A query the access policy refused while planning it (commands are logged as they run).
-fn log_refusal(user: &User, sql: &str, error: &ServerError) {
-    if error.code() == tonic::Code::PermissionDenied {
-        tracing::warn!(user = %user.0, statement = %sql, %error, "refused");
-    }
 }

@@ -1,6 +1,8 @@
 //! The gRPC health service, as a container orchestrator or load balancer probes it: without
 //! logging in, over the server's own port.
 
+use std::time::Duration;
+
 use tonic::Code;
 use tonic::transport::Channel;
 use tonic_health::pb::HealthCheckRequest;
@@ -45,4 +47,38 @@ async fn health_checks_answer_serving_without_a_login() {
         status(&mut client, "no.such.Service").await,
         Err(Code::NotFound)
     );
+}
+
+/// A load balancer watching the health service hears NOT_SERVING as soon as shutdown begins,
+/// before the server stops taking connections, so it sends no new clients.
+#[tokio::test(flavor = "multi_thread")]
+async fn health_turns_not_serving_once_shutdown_begins() {
+    let lake = test_lake();
+    let mut server = TestServer::start(lake.path(), &[]);
+    let mut client = health_client(&server).await;
+    let mut updates = client
+        .watch(HealthCheckRequest {
+            service: String::new(),
+        })
+        .await
+        .expect("watch the server's health")
+        .into_inner();
+    let first = updates
+        .message()
+        .await
+        .unwrap()
+        .expect("the current status");
+    assert_eq!(first.status, ServingStatus::Serving as i32);
+    let killed = std::process::Command::new("kill")
+        .args(["-TERM", &server.pid().to_string()])
+        .status()
+        .unwrap();
+    assert!(killed.success());
+    let next = updates.message().await.unwrap().expect("a status update");
+    assert_eq!(next.status, ServingStatus::NotServing as i32);
+    drop(updates);
+    let exit = server
+        .wait_exit(Duration::from_secs(30))
+        .expect("the server exits");
+    assert!(exit.success(), "{exit:?}");
 }

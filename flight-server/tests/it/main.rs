@@ -7,6 +7,7 @@ mod harness;
 mod health;
 mod limits;
 mod metadata;
+mod metrics;
 mod notebooks;
 mod object_store;
 mod python;
