@@ -1,9 +1,12 @@
-//! The server's command line: what to serve, where, to whom, and within which limits.
+//! The server's command line: what to serve, where, to whom, and within which limits. Each
+//! option can also come from a `LAKESHORE_<OPTION>` environment variable or the `--config`
+//! file (see [`crate::config_file`]).
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
+use clap::builder::BoolishValueParser;
 use clap::{Args, Parser, Subcommand};
 use lakeshore_engine::{Role, Staleness};
 
@@ -43,70 +46,85 @@ pub struct ServeArgs {
     #[arg(long, env = "LAKESHORE_LAKE")]
     pub lake: Option<String>,
     /// The address to listen on.
-    #[arg(long, default_value = "127.0.0.1:50051")]
+    #[arg(long, env = "LAKESHORE_LISTEN", default_value = "127.0.0.1:50051")]
     pub listen: SocketAddr,
     /// A users file (`lakeshore-server passwd FILE USER` writes it); clients must log in.
-    #[arg(long)]
+    #[arg(long, env = "LAKESHORE_USERS")]
     pub users: Option<PathBuf>,
     /// The server's TLS certificate chain (PEM).
-    #[arg(long, requires = "tls_key")]
+    #[arg(long, env = "LAKESHORE_TLS_CERT", requires = "tls_key")]
     pub tls_cert: Option<PathBuf>,
     /// The server's TLS private key (PEM).
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, env = "LAKESHORE_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// Accept only clients with a certificate signed by this CA (PEM): mutual TLS.
-    #[arg(long, requires = "tls_cert")]
+    #[arg(long, env = "LAKESHORE_TLS_CLIENT_CA", requires = "tls_cert")]
     pub tls_client_ca: Option<PathBuf>,
     /// An object-store option, KEY=VALUE, for every location (credentials, endpoints,
     /// timeouts); may be repeated. What is not given comes from each cloud's own chain.
-    #[arg(long = "storage-option", value_name = "KEY=VALUE")]
+    #[arg(
+        long = "storage-option",
+        env = "LAKESHORE_STORAGE_OPTION",
+        hide_env_values = true,
+        value_name = "KEY=VALUE"
+    )]
     pub storage_options: Vec<String>,
-    /// A TOML file of object-store options by URI prefix: [storage."s3://bucket/lake"]
-    /// sections of KEY = "VALUE" lines.
-    #[arg(long, value_name = "FILE")]
+    /// A TOML file of options: any option of this command as `name = value` (`listen =
+    /// "0.0.0.0:50051"`, `read-only = true`, `allow-read = ["s3://b/x"]`), and object-store
+    /// options by URI prefix in [storage."s3://bucket/lake"] sections of KEY = "VALUE" lines.
+    /// The command line wins over the environment, which wins over the file.
+    #[arg(long, env = "LAKESHORE_CONFIG", value_name = "FILE")]
     pub config: Option<PathBuf>,
     /// How old a look at a table's log a query may reuse (e.g. 5s): dashboards' repeated
     /// queries then cost no request to the store. 0, the default, checks every query.
-    #[arg(long, value_name = "DURATION", default_value = "0", value_parser = Staleness::parse)]
+    #[arg(long, env = "LAKESHORE_MAX_STALENESS", value_name = "DURATION", default_value = "0", value_parser = Staleness::parse)]
     pub max_staleness: Staleness,
     /// A prefix (local folder or object-store URI) that statements may read besides the lake:
     /// external tables, delta_scan and the like; may be repeated. Nothing else outside the
     /// lake is read.
-    #[arg(long = "allow-read", value_name = "PREFIX")]
+    #[arg(
+        long = "allow-read",
+        env = "LAKESHORE_ALLOW_READ",
+        value_name = "PREFIX"
+    )]
     pub allow_read: Vec<String>,
     /// A prefix that COPY ... TO may write into; may be repeated. Without one, COPY TO is
     /// refused.
-    #[arg(long = "allow-copy-to", value_name = "PREFIX")]
+    #[arg(
+        long = "allow-copy-to",
+        env = "LAKESHORE_ALLOW_COPY_TO",
+        value_name = "PREFIX"
+    )]
     pub allow_copy_to: Vec<String>,
     /// Refuse DDL, DML and ingest.
-    #[arg(long)]
+    #[arg(long, env = "LAKESHORE_READ_ONLY", value_parser = BoolishValueParser::new())]
     pub read_only: bool,
     /// Serve without authentication on an address other than loopback.
-    #[arg(long)]
+    #[arg(long, env = "LAKESHORE_INSECURE_NO_AUTH", value_parser = BoolishValueParser::new())]
     pub insecure_no_auth: bool,
     /// The longest a query may run, in seconds (0: no limit).
-    #[arg(long, default_value_t = 300)]
+    #[arg(long, env = "LAKESHORE_QUERY_TIMEOUT", default_value_t = 300)]
     pub query_timeout: u64,
     /// How many queries run at once; more wait in a queue.
-    #[arg(long, default_value_t = 16)]
+    #[arg(long, env = "LAKESHORE_MAX_CONCURRENT_QUERIES", default_value_t = 16)]
     pub max_concurrent_queries: usize,
     /// How many queries may wait for a slot; beyond it a query is refused.
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, env = "LAKESHORE_MAX_QUEUED_QUERIES", default_value_t = 64)]
     pub max_queued_queries: usize,
     /// Memory all queries together may hold, in MiB; sorts, joins and aggregates spill past it.
-    #[arg(long)]
+    #[arg(long, env = "LAKESHORE_MEMORY_LIMIT_MB")]
     pub memory_limit_mb: Option<usize>,
     /// The largest gRPC message accepted or sent, in MiB (ingest sends large batches).
-    #[arg(long, default_value_t = 64)]
+    #[arg(long, env = "LAKESHORE_MAX_MESSAGE_MB", default_value_t = 64)]
     pub max_message_mb: usize,
     /// How long a login token stays valid, in seconds.
-    #[arg(long, default_value_t = 12 * 3600)]
+    #[arg(long, env = "LAKESHORE_TOKEN_LIFETIME", default_value_t = 12 * 3600)]
     pub token_lifetime: u64,
     /// On SIGTERM or Ctrl-C, how long running queries may take to finish, in seconds.
-    #[arg(long, default_value_t = 10)]
+    #[arg(long, env = "LAKESHORE_SHUTDOWN_GRACE", default_value_t = 10)]
     pub shutdown_grace: u64,
     /// Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given).
-    #[arg(long, value_name = "HOST:PORT")]
+    #[arg(long, env = "LAKESHORE_METRICS_LISTEN", value_name = "HOST:PORT")]
     pub metrics_listen: Option<SocketAddr>,
 }
 

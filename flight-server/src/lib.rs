@@ -8,6 +8,7 @@
 pub mod auth;
 mod commands;
 pub mod config;
+pub mod config_file;
 pub mod error;
 mod execution;
 pub mod gateway;

@@ -4,8 +4,8 @@
 use std::io::{BufRead, IsTerminal};
 
 use anyhow::{Context, bail};
-use clap::Parser;
-use lakeshore_flight::{Cli, Command, FlightServer};
+use lakeshore_flight::config_file::parse_command_line;
+use lakeshore_flight::{Command, FlightServer};
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -18,7 +18,7 @@ fn main() -> std::process::ExitCode {
 }
 
 fn run() -> anyhow::Result<()> {
-    let cli = Cli::parse();
+    let cli = parse_command_line(std::env::args_os()).unwrap_or_else(|error| error.exit());
     if let Some(Command::Passwd {
         file,
         user,

@@ -55,7 +55,10 @@ impl FlightServer {
         }
         let tls = tls_config(args)?;
         let lake = args.lake.clone().ok_or_else(|| {
-            ServerError::Config("no lake: give --lake URI (or set LAKESHORE_LAKE)".to_string())
+            ServerError::Config(
+                "no lake: give --lake URI (or set LAKESHORE_LAKE, or `lake` in the --config file)"
+                    .to_string(),
+            )
         })?;
         let mut config = EngineConfig::for_lake(lake);
         config.storage =

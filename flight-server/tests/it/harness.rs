@@ -59,23 +59,39 @@ pub struct TestServer {
 impl TestServer {
     /// Serves `lake` (a folder or a store URI) on a free loopback port with `args` added.
     pub fn start(lake: impl AsRef<OsStr>, args: &[&str]) -> Self {
-        match Self::try_start(lake, args) {
+        Self::start_with_env(lake, args, &[])
+    }
+
+    /// Starts the server, or returns what it wrote before it stopped.
+    pub fn try_start(lake: impl AsRef<OsStr>, args: &[&str]) -> Result<Self, String> {
+        Self::try_start_with_env(lake, args, &[])
+    }
+
+    /// Like [`TestServer::start`], with `env` set for the server.
+    pub fn start_with_env(lake: impl AsRef<OsStr>, args: &[&str], env: &[(&str, &str)]) -> Self {
+        match Self::try_start_with_env(lake, args, env) {
             Ok(server) => server,
             Err(log) => panic!("lakeshore-server did not start:\n{log}"),
         }
     }
 
-    /// Starts the server, or returns what it wrote before it stopped.
-    pub fn try_start(lake: impl AsRef<OsStr>, args: &[&str]) -> Result<Self, String> {
+    fn try_start_with_env(
+        lake: impl AsRef<OsStr>,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> Result<Self, String> {
+        let address_given =
+            args.contains(&"--listen") || env.iter().any(|(name, _)| *name == "LAKESHORE_LISTEN");
         let mut child = Command::new(env!("CARGO_BIN_EXE_lakeshore-server"))
             .arg("--lake")
             .arg(lake.as_ref())
-            .args(if args.contains(&"--listen") {
+            .args(if address_given {
                 &[][..]
             } else {
                 &["--listen", "127.0.0.1:0"][..]
             })
             .args(args)
+            .envs(env.iter().copied())
             .env("LAKESHORE_LOG", "warn,lakeshore_flight=info")
             .stdout(Stdio::null())
             .stderr(Stdio::piped())
