@@ -3,7 +3,7 @@
 use std::sync::Arc;
 
 use arrow::datatypes::SchemaRef;
-use datafusion::common::TableReference;
+use datafusion::common::{ResolvedTableReference, TableReference};
 use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
@@ -178,6 +178,20 @@ impl Engine {
     }
 
     /// The catalog and schema unqualified names resolve in.
+    /// The catalog, schema and table `reference` names, when it names a table or view of
+    /// this engine's catalogs (resolved against the default schema); `None` for anything else,
+    /// such as a subquery's or a join's alias. Looks only at the names already listed.
+    pub fn table_of(&self, reference: &TableReference) -> Option<ResolvedTableReference> {
+        let (catalog, schema) = self.default_schema();
+        let resolved = reference.clone().resolve(&catalog, &schema);
+        let exists = self
+            .ctx
+            .catalog(&resolved.catalog)?
+            .schema(&resolved.schema)?
+            .table_exist(&resolved.table);
+        exists.then_some(resolved)
+    }
+
     pub fn default_schema(&self) -> (String, String) {
         let config = self.ctx.copied_config();
         let names = &config.options().catalog;

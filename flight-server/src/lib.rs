@@ -6,6 +6,7 @@
 //! [`service`] (each Flight SQL RPC) → the engine.
 
 pub mod auth;
+mod column_metadata;
 mod commands;
 pub mod config;
 pub mod config_file;

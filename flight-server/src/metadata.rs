@@ -12,10 +12,11 @@ use arrow_flight::sql::metadata::GetCatalogsBuilder;
 use arrow_flight::sql::{
     CommandGetCatalogs, CommandGetDbSchemas, CommandGetTableTypes, CommandGetTables,
 };
-use datafusion::common::TableReference;
+use datafusion::common::{ResolvedTableReference, TableReference};
 use futures::TryStreamExt;
 use lakeshore_engine::Engine;
 
+use crate::column_metadata::{ColumnOrigins, described};
 use crate::error::Result;
 
 pub async fn catalogs(engine: &Engine) -> Result<RecordBatch> {
@@ -140,9 +141,19 @@ fn table_type(information_schema_type: &str) -> &str {
 async fn table_schema(engine: &Engine, catalog: &str, schema: &str, table: &str) -> Schema {
     let reference = TableReference::full(catalog, schema, table);
     match engine.table_schema(reference).await {
-        Ok(arrow_schema) => crate::results::flight_schema(&arrow_schema)
-            .as_ref()
-            .clone(),
+        Ok(arrow_schema) => {
+            let origins = ColumnOrigins::of_table(
+                ResolvedTableReference {
+                    catalog: catalog.into(),
+                    schema: schema.into(),
+                    table: table.into(),
+                },
+                arrow_schema.fields().len(),
+            );
+            described(&crate::results::flight_schema(&arrow_schema), &origins)
+                .as_ref()
+                .clone()
+        }
         Err(error) => {
             tracing::warn!(%catalog, %schema, %table, %error, "cannot read a table's schema");
             Schema::empty()

@@ -1,6 +1,7 @@
 //! Results as clients can read them: the same schema in FlightInfo and DoGet, with string and
 //! binary view types (and their large variants) sent as plain Utf8 / Binary, which older JDBC
-//! drivers need, and dictionaries sent as their values.
+//! drivers need, dictionaries sent as their values, and each column described for drivers
+//! (see [`crate::column_metadata`]).
 
 use std::sync::Arc;
 
@@ -10,10 +11,21 @@ use arrow::datatypes::{DataType, FieldRef, Fields, Schema, SchemaRef};
 use arrow_flight::FlightData;
 use arrow_flight::encode::FlightDataEncoderBuilder;
 use arrow_flight::error::FlightError;
+use datafusion::dataframe::DataFrame;
 use futures::{Stream, TryStreamExt};
+use lakeshore_engine::Engine;
 use tonic::Status;
 
+use crate::column_metadata::{ColumnOrigins, described};
 use crate::error::ServerError;
+
+/// The schema a planned query's result is sent with, its columns described.
+pub fn query_schema(frame: &DataFrame, engine: &Engine) -> SchemaRef {
+    described(
+        &flight_schema(frame.schema().as_arrow()),
+        &ColumnOrigins::of_plan(frame.schema(), engine),
+    )
+}
 
 /// The schema a result is sent with.
 pub fn flight_schema(schema: &Schema) -> SchemaRef {
@@ -46,13 +58,19 @@ fn flight_type(data_type: &DataType) -> DataType {
     }
 }
 
-/// `batch` cast to `schema` (from [`flight_schema`] of its own schema).
+/// `batch` cast to `schema` (from [`flight_schema`] of its own schema), and labelled with it.
 pub fn to_flight_batch(
     batch: &RecordBatch,
     schema: &SchemaRef,
 ) -> Result<RecordBatch, ServerError> {
-    if batch.schema().fields() == schema.fields() {
-        return Ok(batch.clone());
+    let same_types = batch
+        .schema()
+        .fields()
+        .iter()
+        .zip(schema.fields())
+        .all(|(sent, wanted)| sent.data_type() == wanted.data_type());
+    if same_types && batch.num_columns() == schema.fields().len() {
+        return Ok(batch.clone().with_schema(schema.clone())?);
     }
     let options = CastOptions {
         safe: false,

@@ -31,13 +31,14 @@ use tonic::{Request, Response};
 use super::put::PutStream;
 use super::{FlightDataStream, SqlService, flight_info, user_of};
 use crate::auth::User;
+use crate::column_metadata::{ColumnOrigins, described};
 use crate::error::{Result, ServerError};
 use crate::execution;
 use crate::ids::random_id;
 use crate::limits::Admission;
 use crate::pending::Claim;
 use crate::prepared::PreparedStatement;
-use crate::results::{self, flight_schema};
+use crate::results::{self, flight_schema, query_schema};
 use crate::running::{self, QueryLog};
 use crate::statements::{Statement, parameter_rows};
 use crate::tickets::QueryTicket;
@@ -109,7 +110,7 @@ impl SqlService {
             let frame = execution::plan(engine, &statement, first_row)
                 .await
                 .inspect_err(|error| self.failed_before_running(user, statement.sql(), error))?;
-            let schema = flight_schema(frame.schema().as_arrow());
+            let schema = query_schema(&frame, engine);
             self.pending.insert(&ticket.query_id, frame, requests);
             schema
         } else {
@@ -135,7 +136,7 @@ impl SqlService {
             return ipc_schema(&Schema::empty());
         }
         let frame = execution::plan(&engine, &statement, None).await?;
-        ipc_schema(&flight_schema(frame.schema().as_arrow()))
+        ipc_schema(&query_schema(&frame, &engine))
     }
 
     /// GetSchema of a prepared statement: its dataset schema.
@@ -163,17 +164,17 @@ impl SqlService {
             return Ok(Response::new(Box::pin(results::in_memory(schema, batches))));
         }
         let mut log = QueryLog::new(&self.metrics, &ticket.query_id, &user, &ticket.sql);
-        let (admission, batches) = match self.start_ticket(&ticket, &request).await {
-            Ok((admission, batches, requests)) => {
+        let (admission, batches, origins) = match self.start_ticket(&ticket, &request).await {
+            Ok((admission, batches, requests, origins)) => {
                 log.watch(requests);
-                (admission, batches)
+                (admission, batches, origins)
             }
             Err(error) => {
                 log.end(Err(&error));
                 return Err(error);
             }
         };
-        let schema = flight_schema(&batches.schema());
+        let schema = described(&flight_schema(&batches.schema()), &origins);
         let watched = running::watch(batches, self.limits.clone(), admission, log);
         Ok(Response::new(Box::pin(results::encode(schema, watched))))
     }
@@ -184,11 +185,20 @@ impl SqlService {
         &self,
         ticket: &QueryTicket,
         request: &Request<Ticket>,
-    ) -> Result<(Admission, SendableRecordBatchStream, RequestWatch)> {
+    ) -> Result<(
+        Admission,
+        SendableRecordBatchStream,
+        RequestWatch,
+        ColumnOrigins,
+    )> {
         let admission = self.limits.admit().await?;
         // Claimed only now: a query waiting for its turn can still be cancelled.
-        let (frame, requests) = match self.pending.claim(&ticket.query_id) {
-            Claim::Planned(frame, requests) => (*frame, requests),
+        let (frame, requests, engine) = match self.pending.claim(&ticket.query_id) {
+            Claim::Planned(frame, requests) => (
+                *frame,
+                requests,
+                self.sessions.engine_in(request, &ticket.scope()),
+            ),
             Claim::Cancelled => return Err(ServerError::Cancelled),
             Claim::Unknown => {
                 let parameters = match &ticket.prepared {
@@ -208,10 +218,17 @@ impl SqlService {
                 (
                     execution::plan(&engine, &statement, parameters).await?,
                     requests,
+                    engine,
                 )
             }
         };
-        Ok((admission, self.engine.execute_plan(frame).await?, requests))
+        let origins = ColumnOrigins::of_plan(frame.schema(), &engine);
+        Ok((
+            admission,
+            self.engine.execute_plan(frame).await?,
+            requests,
+            origins,
+        ))
     }
 
     pub(super) async fn statement_update(
@@ -280,7 +297,7 @@ impl SqlService {
                 .await
                 .inspect_err(|error| self.failed_before_running(&user, statement.sql(), error))?;
             let parameters = execution::parameter_schema(&frame)?;
-            (flight_schema(frame.schema().as_arrow()), parameters)
+            (query_schema(&frame, &view.engine), parameters)
         } else {
             (Arc::new(Schema::empty()), Arc::new(Schema::empty()))
         };

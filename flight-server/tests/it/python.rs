@@ -51,3 +51,12 @@ fn adbc_and_the_jdbc_call_sequence_work_with_a_login() {
         &["analyst", "pa:ss word"],
     );
 }
+
+/// Result schemas describe their columns for BI drivers (Power BI's ADBC path fails without a
+/// type name), for a table of every Delta type, read through the ADBC driver.
+#[test]
+fn result_columns_carry_flight_sql_metadata_for_every_delta_type() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &[]);
+    run_script("column_metadata.py", &server, lake.path(), &[]);
+}

@@ -148,7 +148,11 @@ def check_statements(replay: Replay, view_name: str) -> None:
     # Statement.executeQuery: the driver prepares every statement, then fetches it.
     handle, schema = prepare(replay, "SELECT currency, count(*) AS orders FROM silver.sales_store_orders GROUP BY currency ORDER BY currency")
     info = replay.info("CommandPreparedStatementQuery", field_bytes(1, handle))
-    assert info.schema == schema, (info.schema, schema)
+    assert info.schema.equals(schema, check_metadata=True), (info.schema, schema)
+    # ResultSetMetaData.getColumnTypeName and getTableName read the column metadata.
+    type_names = {field.name: field.metadata[b"ARROW:FLIGHT:SQL:TYPE_NAME"] for field in schema}
+    assert type_names == {"currency": b"VARCHAR", "orders": b"BIGINT"}, type_names
+    assert schema.field("currency").metadata[b"ARROW:FLIGHT:SQL:TABLE_NAME"] == b"sales_store_orders", schema
     rows = replay.fetch(info).to_pylist()
     assert rows == [{"currency": "EUR", "orders": 3}, {"currency": "GBP", "orders": 1}, {"currency": "USD", "orders": 2}], rows
     close(replay, handle)
