@@ -37,6 +37,14 @@ pub enum Command {
         #[arg(long, value_name = "LAYER,...")]
         layers: Option<String>,
     },
+    /// Asks a running server's gRPC health service whether it serves; exits 0 if it does, 1
+    /// if not (a container HEALTHCHECK). Plain gRPC only: probe a TLS server with
+    /// grpc-health-probe.
+    Health {
+        /// The server's address.
+        #[arg(default_value = "127.0.0.1:50051", value_name = "HOST:PORT")]
+        address: String,
+    },
 }
 
 /// How to serve the lake.

@@ -13,6 +13,7 @@ pub mod config_file;
 pub mod error;
 mod execution;
 pub mod gateway;
+pub mod health_probe;
 mod ids;
 mod limits;
 mod metadata;

@@ -1,11 +1,13 @@
 //! `lakeshore-server`: serves a lake over Arrow Flight SQL; `lakeshore-server passwd FILE USER`
-//! adds a user.
+//! adds a user; `lakeshore-server health HOST:PORT` asks a running server whether it serves.
 
 use std::io::{BufRead, IsTerminal};
+use std::path::Path;
 
 use anyhow::{Context, bail};
 use lakeshore_flight::config_file::parse_command_line;
-use lakeshore_flight::{Command, FlightServer};
+use lakeshore_flight::{Command, FlightServer, ServeArgs};
+use tonic_health::pb::health_check_response::ServingStatus;
 
 fn main() -> std::process::ExitCode {
     match run() {
@@ -19,27 +21,54 @@ fn main() -> std::process::ExitCode {
 
 fn run() -> anyhow::Result<()> {
     let cli = parse_command_line(std::env::args_os()).unwrap_or_else(|error| error.exit());
-    if let Some(Command::Passwd {
-        file,
-        user,
-        role,
-        layers,
-    }) = cli.command
-    {
-        let mut password = String::new();
-        std::io::stdin()
-            .lock()
-            .read_line(&mut password)
-            .context("reading the password from standard input")?;
-        let password = password.trim_end_matches(['\n', '\r']);
-        if password.is_empty() {
-            bail!("the password is empty: write it to standard input");
-        }
-        let layers = layers.as_deref().map(lakeshore_engine::Layers::parse);
-        lakeshore_flight::auth::set_account(&file, &user, password, role, layers)?;
-        eprintln!("stored a password for {user} in {}", file.display());
-        return Ok(());
+    match cli.command {
+        Some(Command::Passwd {
+            file,
+            user,
+            role,
+            layers,
+        }) => add_user(&file, &user, role, layers.as_deref()),
+        Some(Command::Health { address }) => check_health(&address),
+        None => serve(&cli.serve),
     }
+}
+
+fn add_user(
+    file: &Path,
+    user: &str,
+    role: Option<lakeshore_engine::Role>,
+    layers: Option<&str>,
+) -> anyhow::Result<()> {
+    let mut password = String::new();
+    std::io::stdin()
+        .lock()
+        .read_line(&mut password)
+        .context("reading the password from standard input")?;
+    let password = password.trim_end_matches(['\n', '\r']);
+    if password.is_empty() {
+        bail!("the password is empty: write it to standard input");
+    }
+    let layers = layers.map(lakeshore_engine::Layers::parse);
+    lakeshore_flight::auth::set_account(file, user, password, role, layers)?;
+    eprintln!("stored a password for {user} in {}", file.display());
+    Ok(())
+}
+
+/// Prints the server's status; an error (exit code 1) unless it is SERVING.
+fn check_health(address: &str) -> anyhow::Result<()> {
+    let runtime = tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+        .context("starting the runtime")?;
+    let status = runtime.block_on(lakeshore_flight::health_probe::probe(address))?;
+    println!("{}", status.as_str_name());
+    if status != ServingStatus::Serving {
+        bail!("{address} is not serving");
+    }
+    Ok(())
+}
+
+fn serve(args: &ServeArgs) -> anyhow::Result<()> {
     // One line per query and the server's own events; dependencies speak up only to warn.
     tracing_subscriber::fmt()
         .with_writer(|| lakeshore_engine::RedactedStderr)
@@ -54,7 +83,7 @@ fn run() -> anyhow::Result<()> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async {
-        let server = FlightServer::bind(&cli.serve).await?;
+        let server = FlightServer::bind(args).await?;
         server.run(shutdown_signal()).await?;
         Ok(())
     })

@@ -82,3 +82,27 @@ async fn health_turns_not_serving_once_shutdown_begins() {
         .expect("the server exits");
     assert!(exit.success(), "{exit:?}");
 }
+
+/// `lakeshore-server health HOST:PORT`, the container's HEALTHCHECK: exit code 0 and SERVING
+/// for a serving server; exit code 1 and an error naming the address when nothing answers.
+#[test]
+fn the_health_subcommand_probes_a_running_server() {
+    let lake = test_lake();
+    let server = TestServer::start(lake.path(), &[]);
+    let probe = |address: &str| {
+        std::process::Command::new(env!("CARGO_BIN_EXE_lakeshore-server"))
+            .args(["health", address])
+            .output()
+            .expect("run lakeshore-server health")
+    };
+    let serving = probe(&server.addr.to_string());
+    assert_eq!(serving.status.code(), Some(0), "{serving:?}");
+    assert_eq!(String::from_utf8_lossy(&serving.stdout).trim(), "SERVING");
+    let closed = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let nowhere = closed.local_addr().unwrap().to_string();
+    drop(closed);
+    let refused = probe(&nowhere);
+    let stderr = String::from_utf8_lossy(&refused.stderr);
+    assert_eq!(refused.status.code(), Some(1), "{stderr}");
+    assert!(stderr.contains(&nowhere), "{stderr}");
+}
