@@ -172,25 +172,24 @@ mod tests {
     }
 
     #[test]
-    fn an_unknown_key_or_a_wrong_type_is_an_error_naming_the_key_and_the_file() {
-        let file = config("lisen = \"0.0.0.0:6000\"\n");
-        let path = file.path().to_str().unwrap();
-        let error = parse(&["--config", path]).unwrap_err();
-        assert!(
-            error.contains("unknown key `lisen`") && error.contains(path),
-            "{error}"
-        );
-        let file = config("read-only = \"yes\"\n");
-        let path = file.path().to_str().unwrap();
-        let error = parse(&["--config", path]).unwrap_err();
-        assert!(
-            error.contains("`read-only` must be true or false") && error.contains(path),
-            "{error}"
-        );
-        let file = config("listen = \"nowhere\"\n");
-        let path = file.path().to_str().unwrap();
-        let error = parse(&["--config", path]).unwrap_err();
-        assert!(error.contains("nowhere") && error.contains(path), "{error}");
+    fn an_unknown_key_or_a_wrong_value_is_an_error_naming_it_and_the_file() {
+        for (text, named) in [
+            ("lisen = \"0.0.0.0:6000\"\n", "unknown key `lisen`"),
+            ("read-only = \"yes\"\n", "`read-only` must be true or false"),
+            (
+                "listen = \"nowhere\"\n",
+                "invalid value 'nowhere' for '--listen",
+            ),
+            (
+                "allow-read = [1.5, {}]\n",
+                "`allow-read` must be a string or a list",
+            ),
+        ] {
+            let file = config(text);
+            let path = file.path().to_str().unwrap();
+            let error = parse(&["--config", path]).unwrap_err();
+            assert!(error.contains(named) && error.contains(path), "{error}");
+        }
         let error = parse(&["--config", "/no/such/lakeshore.toml"]).unwrap_err();
         assert!(
             error.contains("cannot read /no/such/lakeshore.toml"),

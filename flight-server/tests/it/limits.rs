@@ -50,7 +50,10 @@ async fn still_serves(server: &TestServer) {
 }
 
 /// Sends CancelFlightInfo for `info`; the status the server answers.
-async fn cancel(client: &mut FlightSqlServiceClient<Channel>, info: &FlightInfo) -> CancelStatus {
+pub async fn cancel(
+    client: &mut FlightSqlServiceClient<Channel>,
+    info: &FlightInfo,
+) -> CancelStatus {
     let request = CancelFlightInfoRequest {
         info: Some(info.clone()),
     };

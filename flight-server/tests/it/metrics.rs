@@ -6,15 +6,15 @@ use std::time::{Duration, Instant};
 
 use arrow_flight::sql::client::FlightSqlServiceClient;
 use arrow_flight::utils::flight_data_to_batches;
-use arrow_flight::{Action, CancelFlightInfoRequest, FlightData, FlightInfo};
+use arrow_flight::{CancelStatus, FlightData, FlightInfo};
 use futures::{StreamExt, TryStreamExt};
-use prost::Message;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tonic::Code;
 use tonic::transport::Channel;
 
 use crate::harness::{TestServer, status, test_lake};
+use crate::limits::cancel;
 
 /// Far more rows than any test reads: the query runs until it is cancelled.
 const ENDLESS: &str = "SELECT * FROM range(2000000000)";
@@ -32,6 +32,15 @@ impl Scrape {
     /// How much `sample` grew since `before`.
     fn since(&self, before: &Scrape, sample: &str) -> f64 {
         self.get(sample) - before.get(sample)
+    }
+
+    /// Asserts that each sample grew by exactly its amount since `before`.
+    fn assert_grew(&self, before: &Scrape, expected: &[(&str, f64)]) {
+        let grown: Vec<(&str, f64)> = expected
+            .iter()
+            .map(|(sample, _)| (*sample, self.since(before, sample)))
+            .collect();
+        assert_eq!(grown, expected, "{self:?}");
     }
 }
 
@@ -113,15 +122,6 @@ async fn fetch_raw(
     Ok(client.inner_mut().do_get(request).await?.into_inner())
 }
 
-async fn cancel(client: &mut FlightSqlServiceClient<Channel>, info: &FlightInfo) {
-    let request = CancelFlightInfoRequest {
-        info: Some(info.clone()),
-    };
-    let action = Action::new("CancelFlightInfo", request.encode_to_vec());
-    let replies: Vec<_> = client.do_action(action).await.unwrap().collect().await;
-    assert_eq!(replies.len(), 1);
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn metrics_count_logins_queries_outcomes_and_what_was_sent_while_queries_run() {
     let lake = test_lake();
@@ -183,23 +183,16 @@ async fn metrics_count_logins_queries_outcomes_and_what_was_sent_while_queries_r
         scrape.since(&start, "lakeshore_query_duration_seconds_count") >= 2.0
     })
     .await;
-    assert_eq!(done.since(&start, "lakeshore_login_failures_total"), 1.0);
-    assert_eq!(
-        done.since(&start, "lakeshore_queries_total{outcome=\"ok\"}"),
-        1.0
-    );
-    assert_eq!(
-        done.since(&start, "lakeshore_queries_total{outcome=\"not_found\"}"),
-        1.0
-    );
-    assert_eq!(
-        done.since(&start, "lakeshore_query_duration_seconds_count"),
-        2.0
-    );
-    assert_eq!(done.since(&start, "lakeshore_sent_rows_total"), rows as f64);
-    assert_eq!(
-        done.since(&start, "lakeshore_sent_bytes_total"),
-        bytes as f64
+    done.assert_grew(
+        &start,
+        &[
+            ("lakeshore_login_failures_total", 1.0),
+            ("lakeshore_queries_total{outcome=\"ok\"}", 1.0),
+            ("lakeshore_queries_total{outcome=\"not_found\"}", 1.0),
+            ("lakeshore_query_duration_seconds_count", 2.0),
+            ("lakeshore_sent_rows_total", rows as f64),
+            ("lakeshore_sent_bytes_total", bytes as f64),
+        ],
     );
     assert_eq!(done.get("lakeshore_sessions"), 1.0);
 
@@ -224,7 +217,7 @@ async fn metrics_count_logins_queries_outcomes_and_what_was_sent_while_queries_r
     assert_eq!(busy.get("lakeshore_running_queries"), 1.0);
 
     // Cancelled, the running query frees its slot and the waiting one runs.
-    cancel(&mut client, &endless).await;
+    assert_eq!(cancel(&mut client, &endless).await, CancelStatus::Cancelled);
     let ended = loop {
         match running.next().await {
             Some(Ok(_)) => continue,
@@ -239,13 +232,12 @@ async fn metrics_count_logins_queries_outcomes_and_what_was_sent_while_queries_r
         scrape.since(&start, "lakeshore_query_duration_seconds_count") >= 4.0
     })
     .await;
-    assert_eq!(
-        end.since(&start, "lakeshore_queries_total{outcome=\"ok\"}"),
-        2.0
-    );
-    assert_eq!(
-        end.since(&start, "lakeshore_queries_total{outcome=\"cancelled\"}"),
-        1.0
+    end.assert_grew(
+        &start,
+        &[
+            ("lakeshore_queries_total{outcome=\"ok\"}", 2.0),
+            ("lakeshore_queries_total{outcome=\"cancelled\"}", 1.0),
+        ],
     );
     assert_eq!(end.get("lakeshore_running_queries"), 0.0);
     assert_eq!(end.get("lakeshore_queued_queries"), 0.0);
