@@ -8,10 +8,11 @@
 //! handed to clap as if typed before the others, so they are checked exactly as typed ones.
 
 use std::ffi::OsString;
-use std::path::Path;
+use std::path::{Path, PathBuf};
 
+use clap::error::ErrorKind;
 use clap::parser::ValueSource;
-use clap::{ArgAction, ArgMatches, CommandFactory, FromArgMatches};
+use clap::{ArgAction, ArgMatches, CommandFactory, Parser};
 
 use crate::config::Cli;
 
@@ -27,44 +28,44 @@ where
     T: Into<OsString>,
 {
     let args: Vec<OsString> = args.into_iter().map(Into::into).collect();
-    let matches = Cli::command().try_get_matches_from(&args)?;
-    let cli = Cli::from_arg_matches(&matches)?;
-    let Some(file) = cli
-        .serve
-        .config
-        .as_deref()
-        .filter(|_| cli.command.is_none())
-    else {
-        return Ok(cli);
+    // Leniently first: the file may complete what the command line leaves incomplete (a
+    // --tls-key there, its --tls-cert in the file). Help and version still stop here.
+    let given = Cli::command()
+        .ignore_errors(true)
+        .try_get_matches_from(&args)?;
+    let file = given
+        .get_one::<PathBuf>("config")
+        .filter(|_| given.subcommand_name().is_none());
+    let Some(file) = file else {
+        return Cli::try_parse_from(&args);
     };
-    let from_file = file_arguments(file, &matches)
-        .map_err(|message| Cli::command().error(clap::error::ErrorKind::InvalidValue, message))?;
-    if from_file.is_empty() {
-        return Ok(cli);
-    }
+    let from_file = file_arguments(file, &given)
+        .map_err(|message| Cli::command().error(ErrorKind::InvalidValue, message))?;
     let mut combined = Vec::with_capacity(args.len() + from_file.len());
     combined.extend(args.first().cloned());
     combined.extend(from_file);
-    combined.extend(args.into_iter().skip(1));
-    parse_with_file(combined, file)
+    combined.extend(args.iter().skip(1).cloned());
+    Cli::try_parse_from(combined).map_err(|error| {
+        match Cli::try_parse_from(&args) {
+            // The command line alone is at fault, and the file cannot mend it.
+            Err(own) if own.kind() != ErrorKind::MissingRequiredArgument => own,
+            _ => naming_the_file(&error, file),
+        }
+    })
 }
 
-/// Parses arguments that include the file's; an error names the file, since the value at
-/// fault came from it (the command line's own were parsed before).
-fn parse_with_file(args: Vec<OsString>, file: &Path) -> Result<Cli, clap::Error> {
-    let matches = Cli::command().try_get_matches_from(args).map_err(|error| {
-        let message = error.to_string();
-        let first_line = message.lines().next().unwrap_or_default();
-        Cli::command().error(
-            clap::error::ErrorKind::InvalidValue,
-            format!(
-                "{}: {}",
-                file.display(),
-                first_line.trim_start_matches("error: ")
-            ),
-        )
-    })?;
-    Cli::from_arg_matches(&matches)
+/// `error`, caused by a value from `file`, as an error that names the file.
+fn naming_the_file(error: &clap::Error, file: &Path) -> clap::Error {
+    let message = error.to_string();
+    let first_line = message.lines().next().unwrap_or_default();
+    Cli::command().error(
+        ErrorKind::InvalidValue,
+        format!(
+            "{}: {}",
+            file.display(),
+            first_line.trim_start_matches("error: ")
+        ),
+    )
 }
 
 /// The file's options as command-line arguments, leaving out those the command line or the
@@ -169,6 +170,22 @@ mod tests {
         assert_eq!(serve.max_concurrent_queries, 2, "the command line wins");
         assert_eq!(serve.allow_read, ["/data/shared", "s3://b/x"]);
         assert_eq!(serve.max_queued_queries, 64, "the default stays");
+    }
+
+    #[test]
+    fn the_file_may_complete_the_command_line() {
+        let file = config("tls-cert = \"/etc/lakeshore/cert.pem\"\n");
+        let path = file.path().to_str().unwrap();
+        let cli = parse(&["--config", path, "--tls-key", "/etc/lakeshore/key.pem"]).unwrap();
+        assert_eq!(
+            cli.serve.tls_cert.as_deref(),
+            Some(Path::new("/etc/lakeshore/cert.pem"))
+        );
+        let error = parse(&["--config", path, "--max-concurrent-queries", "many"]).unwrap_err();
+        assert!(
+            error.contains("'many'") && !error.contains(path),
+            "a mistake of the command line is not the file's: {error}"
+        );
     }
 
     #[test]
