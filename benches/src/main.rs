@@ -47,11 +47,6 @@ enum Benchmark {
     Tpch(tpch::TpchArgs),
 }
 
-/// mimalloc instead of glibc's malloc, which hands freed pages back to the kernel and faults
-/// them in again on the next query (see the workspace's Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let outcome = match cli.benchmark {

@@ -7,11 +7,6 @@ use anyhow::{Context, bail};
 use clap::Parser;
 use lakeshore_flight::{Cli, Command, FlightServer};
 
-/// mimalloc instead of glibc's malloc, which hands freed pages back to the kernel and faults
-/// them in again on the next query (see the workspace's Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> std::process::ExitCode {
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,

@@ -28,11 +28,6 @@ use crate::print_format::{Expanded, Printer};
 use crate::script::{Script, run_scripts};
 use crate::shell::Shell;
 
-/// mimalloc instead of glibc's malloc, which hands freed pages back to the kernel and faults
-/// them in again on the next query (see the workspace's Cargo.toml).
-#[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
-
 fn main() -> ExitCode {
     let args = Args::parse_command_line();
     init_tracing();
