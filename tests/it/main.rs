@@ -16,6 +16,7 @@ mod memory;
 mod object_stores;
 mod read_only;
 mod requests;
+mod scan_planning;
 mod select_lists;
 mod statement_context;
 mod time_travel;

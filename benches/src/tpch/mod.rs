@@ -52,6 +52,17 @@ pub struct TpchArgs {
     /// The Python with `duckdb`, its delta extension wheel and `polars`.
     #[arg(long, value_name = "PATH", env = "LAKESHORE_PYTHON", default_value_os_t = peers::default_python())]
     python: PathBuf,
+
+    /// A setting of Lakeshore's session (`SET KEY = 'VALUE'` before the queries), such as
+    /// `datafusion.execution.target_partitions=4`; may be repeated.
+    #[arg(long = "set", value_name = "KEY=VALUE")]
+    settings: Vec<String>,
+
+    /// Also runs the queries in a second Lakeshore session with these settings on top of
+    /// `--set`'s, alternating with the first, answers checked alike: one lever measured
+    /// against the same build under the same load. May be repeated.
+    #[arg(long = "versus", value_name = "KEY=VALUE")]
+    versus: Vec<String>,
 }
 
 /// One query's outcome, per engine.
@@ -61,6 +72,8 @@ struct QueryReport {
     /// Whether the answer matched the reference; `None` without a reference for this scale.
     checked: Option<Result<(), String>>,
     rows: u64,
+    /// The second session's (`--versus`) best time and check.
+    versus: Option<(Duration, Option<Result<(), String>>)>,
     peers: Vec<PeerOutcome>,
 }
 
@@ -82,6 +95,16 @@ pub fn run(args: &TpchArgs) -> Result<()> {
     // Unqualified names (`lineitem`), as the standard text has them, resolve in the lake's
     // `tpch` schema: what a Flight SQL client's current schema does.
     let engine = engine.with_default_schema(&catalog, SCHEMA);
+    runtime.block_on(apply_settings(&engine, &args.settings))?;
+    let versus = match args.versus.is_empty() {
+        true => None,
+        false => {
+            // A session of its own over the same lake and tables, `--set` included.
+            let versus = engine.with_default_schema(&catalog, SCHEMA);
+            runtime.block_on(apply_settings(&versus, &args.versus))?;
+            Some(versus)
+        }
+    };
     let mut peers = args
         .peers
         .iter()
@@ -92,53 +115,114 @@ pub fn run(args: &TpchArgs) -> Result<()> {
     let mut reports = Vec::new();
     for query in queries::selected(&args.queries) {
         let sql = queries::query_text(query)?;
-        let mut best = Duration::MAX;
-        let mut answer = None;
+        let mut ours = Runs::default();
+        let mut theirs = Runs::default();
         let mut peer_runs: Vec<Vec<PeerRun>> = peers.iter().map(|_| Vec::new()).collect();
         for _ in 0..iterations {
-            let started = Instant::now();
-            let batches = runtime
-                .block_on(async {
-                    let stream = engine.execute(&sql).await?;
-                    stream.try_collect::<Vec<_>>().await
-                })
-                .with_context(|| format!("TPC-H query {query}"))?;
-            best = best.min(started.elapsed());
-            if answer.is_none() {
-                answer = Some(Answer::of_batches(&batches)?);
+            ours.run(&runtime, &engine, query, &sql)?;
+            if let Some(versus) = &versus {
+                theirs.run(&runtime, versus, query, &sql)?;
             }
             for (peer, runs) in peers.iter_mut().zip(peer_runs.iter_mut()) {
                 runs.push(peer.run(query)?);
             }
         }
-        let answer = answer.context("no run")?;
-        let checked = reference.as_ref().map(|dir| {
-            Answer::read_csv(&dir.join(format!("q{query:02}.csv")))
-                .and_then(|expected| check(&answer, &expected))
-                .map_err(|error| format!("{error:#}"))
-        });
+        let check_answer = |answer: &Answer| {
+            reference.as_ref().map(|dir| {
+                Answer::read_csv(&dir.join(format!("q{query:02}.csv")))
+                    .and_then(|expected| check(answer, &expected))
+                    .map_err(|error| format!("{error:#}"))
+            })
+        };
+        let answer = ours.answer.context("no run")?;
         let report = QueryReport {
             query,
-            lakeshore: best,
-            checked,
+            lakeshore: ours.best,
+            checked: check_answer(&answer),
             rows: answer.rows.len() as u64,
+            versus: theirs
+                .answer
+                .map(|answer| (theirs.best, check_answer(&answer))),
             peers: peer_runs.into_iter().map(best_of).collect(),
         };
         eprintln!("q{query:02}: {}", millis(report.lakeshore));
         reports.push(report);
     }
-    print_report(sf, &peers, &reports);
+    print_report(sf, &peers, &reports, args);
     let failures: Vec<String> = reports
         .iter()
-        .filter_map(|report| match &report.checked {
-            Some(Err(error)) => Some(format!("q{:02}: {error}", report.query)),
-            _ => None,
+        .flat_map(|report| {
+            let versus = report
+                .versus
+                .as_ref()
+                .and_then(|(_, checked)| checked.as_ref());
+            [("", report.checked.as_ref()), (" (--versus)", versus)]
+                .into_iter()
+                .filter_map(move |(session, checked)| match checked {
+                    Some(Err(error)) => Some(format!("q{:02}{session}: {error}", report.query)),
+                    _ => None,
+                })
         })
         .collect();
     if !failures.is_empty() {
         bail!("wrong answers:\n{}", failures.join("\n"));
     }
     Ok(())
+}
+
+/// SET statements for `settings`, each `KEY=VALUE`, run in `engine`'s session.
+async fn apply_settings(engine: &Engine, settings: &[String]) -> Result<()> {
+    for setting in settings {
+        let (key, value) = setting
+            .split_once('=')
+            .with_context(|| format!("setting {setting}: expected KEY=VALUE"))?;
+        let value = value.replace('\'', "''");
+        engine
+            .execute(&format!("SET {key} = '{value}'"))
+            .await?
+            .try_collect::<Vec<_>>()
+            .await
+            .with_context(|| format!("setting {setting}"))?;
+    }
+    Ok(())
+}
+
+/// One session's runs of a query: the best time, and the first run's answer.
+struct Runs {
+    best: Duration,
+    answer: Option<Answer>,
+}
+
+impl Default for Runs {
+    fn default() -> Self {
+        Self {
+            best: Duration::MAX,
+            answer: None,
+        }
+    }
+}
+
+impl Runs {
+    fn run(
+        &mut self,
+        runtime: &tokio::runtime::Runtime,
+        engine: &Engine,
+        query: u32,
+        sql: &str,
+    ) -> Result<()> {
+        let started = Instant::now();
+        let batches = runtime
+            .block_on(async {
+                let stream = engine.execute(sql).await?;
+                stream.try_collect::<Vec<_>>().await
+            })
+            .with_context(|| format!("TPC-H query {query}"))?;
+        self.best = self.best.min(started.elapsed());
+        if self.answer.is_none() {
+            self.answer = Some(Answer::of_batches(&batches)?);
+        }
+        Ok(())
+    }
 }
 
 fn best_of(runs: Vec<PeerRun>) -> PeerOutcome {
@@ -159,8 +243,13 @@ fn best_of(runs: Vec<PeerRun>) -> PeerOutcome {
     }
 }
 
-fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport]) {
+fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport], args: &TpchArgs) {
     let mut header = vec!["query".to_string(), "lakeshore".to_string()];
+    let compared = reports.iter().any(|report| report.versus.is_some());
+    if compared {
+        header.push("lakeshore --versus".to_string());
+        header.push("ratio".to_string());
+    }
     for peer in peers {
         header.push(peer.name.clone());
         header.push("ratio".to_string());
@@ -171,6 +260,13 @@ fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport]) {
     println!("|{}", "---|".repeat(header.len()));
     for report in reports {
         let mut cells = vec![format!("q{:02}", report.query), millis(report.lakeshore)];
+        if let Some((time, checked)) = &report.versus {
+            cells.push(match checked {
+                Some(Err(error)) => format!("{} WRONG: {}", millis(*time), shorten(error)),
+                _ => millis(*time),
+            });
+            cells.push(format!("{:.2}", ratio(report.lakeshore, *time)));
+        }
         for outcome in &report.peers {
             match outcome {
                 PeerOutcome::Best { time, rows } => {
@@ -196,6 +292,15 @@ fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport]) {
     }
     print_totals(peers, reports);
     println!();
+    if !args.settings.is_empty() {
+        println!("Lakeshore's settings: {}.", args.settings.join(", "));
+    }
+    if compared {
+        println!(
+            "`lakeshore --versus`: a second session with {} on top; ratio = lakeshore / it.",
+            args.versus.join(", ")
+        );
+    }
     match sf {
         Some(sf) => println!(
             "Scale factor {sf}. Best of the timed runs per query (warm); ratio = lakeshore / peer. \
@@ -210,6 +315,15 @@ fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport]) {
 fn print_totals(peers: &[Peer], reports: &[QueryReport]) {
     let all: Duration = reports.iter().map(|report| report.lakeshore).sum();
     let mut cells = vec!["total".to_string(), millis(all)];
+    let versus_times: Vec<Duration> = reports
+        .iter()
+        .filter_map(|report| report.versus.as_ref().map(|(time, _)| *time))
+        .collect();
+    if !versus_times.is_empty() {
+        let versus: Duration = versus_times.iter().sum();
+        cells.push(millis(versus));
+        cells.push(format!("{:.2}", ratio(all, versus)));
+    }
     for index in 0..peers.len() {
         let (mut ours, mut theirs, mut count) = (Duration::ZERO, Duration::ZERO, 0);
         for report in reports {

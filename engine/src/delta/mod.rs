@@ -14,6 +14,8 @@ mod diagnosis;
 mod history;
 mod limit_guard;
 mod log_cache;
+mod log_statistics;
+mod parquet_scan;
 mod preloaded;
 mod provider;
 mod readable_features;

@@ -1,5 +1,6 @@
 //! The scan DataFusion plans against: delta-rs' scan of one snapshot, with errors that name the
-//! table, and variant columns read as JSON text (see `variant.rs`).
+//! table, variant columns read as JSON text (see `variant.rs`), and its Parquet scan adapted to
+//! the session and given the log's column statistics (see `parquet_scan.rs`).
 
 use std::sync::Arc;
 
@@ -16,6 +17,8 @@ use deltalake::kernel::transaction::TransactionError;
 use deltalake::{DeltaTable, DeltaTableError};
 
 use super::limit_guard::keep_limit;
+use super::log_statistics::LogStatistics;
+use super::parquet_scan;
 use super::variant::VariantColumns;
 use crate::error::EngineError;
 
@@ -32,6 +35,8 @@ pub(crate) struct DeltaTableProvider {
     variants: Option<VariantColumns>,
     /// The scan's schema, with variants as strings.
     schema: SchemaRef,
+    /// The log's column statistics of the snapshot scanned; none for a change feed.
+    statistics: Option<LogStatistics>,
 }
 
 impl DeltaTableProvider {
@@ -77,6 +82,7 @@ impl DeltaTableProvider {
         Self {
             name: name.to_string(),
             scan,
+            statistics: snapshot.as_ref().and_then(LogStatistics::of),
             table: snapshot,
             variants,
             schema,
@@ -96,13 +102,20 @@ impl DeltaTableProvider {
         error.context(format!("table {}", self.name))
     }
 
-    /// The scan delta-rs planned, with variants turned into JSON text and a pushed limit kept.
-    fn finish(&self, scan: Arc<dyn ExecutionPlan>, limit: Option<usize>) -> Arc<dyn ExecutionPlan> {
+    /// The scan delta-rs planned, its Parquet scan adapted to `state`, with variants turned
+    /// into JSON text and a pushed limit kept.
+    fn finish(
+        &self,
+        state: &dyn Session,
+        scan: Arc<dyn ExecutionPlan>,
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let scan = parquet_scan::adapt(scan, state.config_options(), self.statistics.as_ref())?;
         let scan = keep_limit(scan, limit);
-        match &self.variants {
+        Ok(match &self.variants {
             Some(variants) => variants.wrap(scan),
             None => scan,
-        }
+        })
     }
 }
 
@@ -128,7 +141,7 @@ impl TableProvider for DeltaTableProvider {
             .scan(state, projection, filters, limit)
             .await
             .map_err(|e| self.name_table(e))?;
-        Ok(self.finish(scan, limit))
+        self.finish(state, scan, limit)
     }
 
     async fn scan_with_args<'a>(
@@ -142,7 +155,11 @@ impl TableProvider for DeltaTableProvider {
             .scan_with_args(state, args)
             .await
             .map_err(|e| self.name_table(e))?;
-        Ok(ScanResult::new(self.finish(result.into_inner(), limit)))
+        Ok(ScanResult::new(self.finish(
+            state,
+            result.into_inner(),
+            limit,
+        )?))
     }
 
     fn supports_filters_pushdown(
