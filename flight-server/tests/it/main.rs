@@ -13,4 +13,5 @@ mod python;
 mod queries;
 mod security;
 mod sessions;
+mod superset;
 mod tls;
