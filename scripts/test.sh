@@ -35,7 +35,29 @@ if ! cmp -s tests/emulators/package-lock.json "$emulators_stamp"; then
     cp tests/emulators/package-lock.json "$emulators_stamp"
 fi
 
+# Apache Superset for the browser test (flight-server/tests/it/superset.rs), in a virtualenv of
+# its own (it pins older pandas, pyarrow and SQLAlchemy), with the same stamp trick; and Debian's
+# chromium and chromium-driver for selenium to drive.
+superset_venv="$repo_root/.venv-superset"
+superset_stamp="$superset_venv/.lakeshore-requirements.txt"
+if [[ ! -x "$superset_venv/bin/python" ]]; then
+    echo "test.sh: creating the Superset virtualenv $superset_venv" >&2
+    python3 -m venv "$superset_venv"
+fi
+if ! cat tests/superset/requirements.txt tests/superset/constraints.txt | cmp -s - "$superset_stamp"; then
+    echo "test.sh: installing tests/superset/requirements.txt into $superset_venv" >&2
+    "$superset_venv/bin/python" -m pip install --quiet --disable-pip-version-check \
+        -r tests/superset/requirements.txt -c tests/superset/constraints.txt
+    cat tests/superset/requirements.txt tests/superset/constraints.txt >"$superset_stamp"
+fi
+if [[ ! -x /usr/bin/chromium || ! -x /usr/bin/chromedriver ]]; then
+    echo "test.sh: installing chromium and chromium-driver with apt-get" >&2
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium chromium-driver >/dev/null
+fi
+
 export LAKESHORE_PYTHON="$venv/bin/python"
+export LAKESHORE_SUPERSET_PYTHON="$superset_venv/bin/python"
 # Errors must never show users a stack trace; with backtraces on, a test sees one if it leaks.
 export RUST_BACKTRACE=1
 

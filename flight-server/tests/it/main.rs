@@ -15,4 +15,5 @@ mod python;
 mod queries;
 mod security;
 mod sessions;
+mod superset;
 mod tls;
