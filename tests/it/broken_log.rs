@@ -205,6 +205,14 @@ async fn assert_healthy_table_still_reads(engine: &Engine) {
         .await
         .unwrap_or_else(|error| panic!("silver.good should still read: {error}"));
     assert_eq!(canonical_rows(&batches), ["n=2"]);
+    // Listings go on past the damaged table (a BI tool browsing the lake): the other tables'
+    // columns are listed.
+    let sql = "SELECT column_name FROM information_schema.columns \
+               WHERE table_schema = 'silver' AND table_name = 'good' AND column_name = 'id'";
+    let batches = collect(engine, sql)
+        .await
+        .unwrap_or_else(|error| panic!("information_schema.columns should still list: {error}"));
+    assert_eq!(canonical_rows(&batches), ["column_name=id"]);
 }
 
 /// `_last_checkpoint` names a checkpoint that is gone, but every commit is still there: a

@@ -12,7 +12,7 @@ use url::Url;
 
 use super::layout::{SchemaLayout, TableFolder};
 use super::objects::DefinedObjects;
-use crate::delta::TableRefresher;
+use crate::delta::{TableRefresher, in_a_statement};
 use crate::store::ObjectStores;
 
 /// The tables of one layer: the lake's Delta tables, the views and external tables defined in
@@ -103,20 +103,9 @@ impl LakeSchema {
         }
         *tables = next;
     }
-}
 
-#[async_trait]
-impl SchemaProvider for LakeSchema {
-    fn table_names(&self) -> Vec<String> {
-        let mut names: Vec<String> = self.lake_tables.read().keys().cloned().collect();
-        names.extend(self.objects.table_names(&self.name));
-        names.extend(self.registered.read().keys().cloned());
-        names.sort();
-        names.dedup();
-        names
-    }
-
-    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+    /// The table or object `name` of this schema, as a statement reads it.
+    async fn find(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
         let lake_table = self.lake_tables.read().get(name).cloned();
         if lake_table.is_some() && self.objects.kind(&self.name, name).is_some() {
             return Err(DataFusionError::Plan(format!(
@@ -136,6 +125,36 @@ impl SchemaProvider for LakeSchema {
                 Some(object) => Ok(Some(object)),
                 None => Ok(self.registered.read().get(name).cloned()),
             },
+        }
+    }
+}
+
+#[async_trait]
+impl SchemaProvider for LakeSchema {
+    fn table_names(&self) -> Vec<String> {
+        let mut names: Vec<String> = self.lake_tables.read().keys().cloned().collect();
+        names.extend(self.objects.table_names(&self.name));
+        names.extend(self.registered.read().keys().cloned());
+        names.sort();
+        names.dedup();
+        names
+    }
+
+    /// Outside a statement, only information_schema asks for tables: it reads each table's
+    /// columns while its rows are produced, after the statement was planned. A table that
+    /// cannot be read now (a damaged log, a view that reads what the user may not) is left out
+    /// of that listing rather than ending it; a statement that names it still gets the error.
+    async fn table(&self, name: &str) -> Result<Option<Arc<dyn TableProvider>>> {
+        match self.find(name).await {
+            Err(error) if !in_a_statement() => {
+                tracing::warn!(
+                    table = %format!("{}.{name}", self.qualified_name),
+                    error = %error.strip_backtrace(),
+                    "left out of information_schema: the table cannot be read"
+                );
+                Ok(None)
+            }
+            found => found,
         }
     }
 

@@ -27,6 +27,8 @@ pub(crate) fn describe_delta_error(error: &DeltaTableError) -> String {
                 plain(&error.to_string())
             )
         }
+        // The kernel's own message, without delta-rs' "Kernel error:" before it.
+        DeltaTableError::KernelError(kernel) => explain(&plain(&kernel.to_string())),
         other => explain(&plain(&other.to_string())),
     }
 }
@@ -38,6 +40,9 @@ pub(crate) fn describe_message(message: &str) -> String {
 
 /// Messages from deep in the kernel, restated in terms of the table's log.
 fn explain(message: &str) -> String {
+    let message = message
+        .strip_prefix("Generic delta kernel error: ")
+        .unwrap_or(message);
     if message.contains("Expected contiguous commit files, but found gap") {
         let versions = versions_in(message);
         return match versions.as_slice() {

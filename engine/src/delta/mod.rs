@@ -34,5 +34,7 @@ pub(crate) use reads::{DeltaReads, TableLookup};
 pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;
 pub(crate) use scan_function::DeltaScanFunction;
-pub(crate) use statement_reads::{accepted_since, within_a_statement, within_statement};
+pub(crate) use statement_reads::{
+    accepted_since, in_a_statement, within_a_statement, within_statement,
+};
 pub(crate) use target::TableTarget;

@@ -8,14 +8,14 @@ use datafusion::catalog::TableProvider;
 use deltalake::logstore::LogStore as _;
 use deltalake::{DeltaTable, ObjectStoreError, Path};
 use futures::TryStreamExt;
-use object_store::ObjectMeta;
+use object_store::{ObjectMeta, ObjectStore};
 use tokio::sync::Mutex;
 use url::Url;
 
 use super::DeltaTableProvider;
 use super::diagnosis::table_error;
 use super::log_cache::LogFileCache;
-use super::readable_features::ReadableFeaturesHidden;
+use super::readable_features::{self, ReadableFeaturesHidden};
 use super::statement_reads::accepted_since;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
@@ -164,10 +164,15 @@ impl TableRefresher {
                     .await
                     .map_err(|e| table_error(&self.name, &e))?;
                 tracing::debug!(table = %self.name, ?before, now = ?held.table.version(), "newer commits read");
-                held.commit = self.listing_from(&held.table).await?.commit_of(&held.table);
-                held.scan = self.scan_of(&held.table).await?;
-                held.checked_at = checked_at;
-                held.log_files.clear();
+                if readable_features::listed_in(&held.table) {
+                    // A new checkpoint lists a readable feature: read the table anew.
+                    *slot = Some(self.load(checked_at).await?);
+                } else {
+                    held.commit = self.listing_from(&held.table).await?.commit_of(&held.table);
+                    held.scan = self.scan_of(&held.table).await?;
+                    held.checked_at = checked_at;
+                    held.log_files.clear();
+                }
             }
             (_, state) => {
                 if state == Some(LogState::Replaced) {
@@ -187,14 +192,13 @@ impl TableRefresher {
     }
 
     async fn load(&self, checked_at: Instant) -> Result<HeldTable> {
-        let log_files = Arc::new(LogFileCache::new(self.stores.root_store(&self.url)?));
-        let store = Arc::new(ReadableFeaturesHidden::new(log_files.clone()));
-        let table = self
-            .stores
-            .table_builder(&self.url, Some(store))?
-            .load()
-            .await
-            .map_err(|e| table_error(&self.name, &e))?;
+        let (mut table, mut log_files) = self.open(ReadableFeaturesHidden::new).await?;
+        if readable_features::listed_in(&table) {
+            tracing::debug!(table = %self.name, "its checkpoint lists a readable feature; reading it anew");
+            (table, log_files) = self
+                .open(ReadableFeaturesHidden::with_checkpoints_rewritten)
+                .await?;
+        }
         let commit = self.listing_from(&table).await?.commit_of(&table);
         let scan = self.scan_of(&table).await?;
         log_files.clear();
@@ -205,6 +209,23 @@ impl TableRefresher {
             checked_at,
             log_files,
         })
+    }
+
+    /// The table at its latest version, read through `hidden` (which hides readable features)
+    /// over a cache of the log files read.
+    async fn open(
+        &self,
+        hidden: fn(Arc<dyn ObjectStore>) -> ReadableFeaturesHidden,
+    ) -> Result<(DeltaTable, Arc<LogFileCache>)> {
+        let log_files = Arc::new(LogFileCache::new(self.stores.root_store(&self.url)?));
+        let store = Arc::new(hidden(log_files.clone()));
+        let table = self
+            .stores
+            .table_builder(&self.url, Some(store))?
+            .load()
+            .await
+            .map_err(|e| table_error(&self.name, &e))?;
+        Ok((table, log_files))
     }
 
     /// One listing of `_delta_log` from the version `table` holds on (the store lists after an

@@ -71,10 +71,15 @@ pub(crate) async fn within_statement<F: Future>(max_staleness: Duration, work: F
 /// reads of its own outside any statement: `information_schema` plans the views it lists while
 /// its rows are produced, after the statement that asked for them was planned.
 pub(crate) async fn within_a_statement<F: Future>(work: F) -> F::Output {
-    match STATEMENT.try_with(|_| ()) {
-        Ok(()) => work.await,
-        Err(_) => within_statement(Duration::ZERO, work).await,
+    match in_a_statement() {
+        true => work.await,
+        false => within_statement(Duration::ZERO, work).await,
     }
+}
+
+/// Whether a statement is being planned on this task.
+pub(crate) fn in_a_statement() -> bool {
+    STATEMENT.try_with(|_| ()).is_ok()
 }
 
 /// The oldest look at a table's log the running statement accepts: now, outside a statement.

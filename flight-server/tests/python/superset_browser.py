@@ -26,6 +26,7 @@ from pathlib import Path
 import requests
 import sqlalchemy as sa
 from selenium import webdriver
+from selenium.common.exceptions import WebDriverException
 from selenium.webdriver.chrome.service import Service
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -332,6 +333,20 @@ def dashboard(driver, url, dashboard_id, expected_rows, screenshots):
         driver.save_screenshot(str(screenshots / "superset-dashboard.png"))
 
 
+def report_failure(driver, superset, screenshots):
+    """What a failure leaves to read: the page, the text it showed, Superset's last log lines."""
+    print(f"the page at the failure: {driver.current_url}", file=sys.stderr)
+    try:
+        shown = driver.find_element(By.TAG_NAME, "body").text
+    except WebDriverException as error:
+        shown = f"(the page could not be read: {error.msg})"
+    print(f"what the page showed:\n{shown[:3000]}", file=sys.stderr)
+    log = (superset.home / "superset.log").read_text(errors="replace").splitlines()
+    print("Superset's log, last lines:\n" + "\n".join(log[-60:]), file=sys.stderr)
+    if screenshots:
+        driver.save_screenshot(str(screenshots / "superset-failure.png"))
+
+
 def main():
     flight_address = sys.argv[1]
     screenshots = Path(sys.argv[2]) if len(sys.argv) > 2 else None
@@ -356,9 +371,7 @@ def main():
                 sql_lab(driver, superset.url, inspector, expected_rows, screenshots)
                 dashboard(driver, superset.url, dashboard_id, expected_rows, screenshots)
             except BaseException:
-                print(f"the page at the failure: {driver.current_url}", file=sys.stderr)
-                if screenshots:
-                    driver.save_screenshot(str(screenshots / "superset-failure.png"))
+                report_failure(driver, superset, screenshots)
                 raise
             finally:
                 driver.quit()
