@@ -308,6 +308,19 @@ pub fn assert_names_table_and_cause(message: &str, table: &Path, causes: &[&str]
         !without_path.contains("backtrace") && !without_path.contains(".cargo/registry"),
         "the error should hold no stack trace, but it says: {message}"
     );
+    // The libraries it passed through (delta-rs, the kernel, arrow) name themselves; a user
+    // reads what failed instead.
+    for prefix in [
+        "Kernel error:",
+        "Generic delta kernel error:",
+        "Arrow error:",
+        "Json error:",
+    ] {
+        assert!(
+            !message.contains(prefix),
+            "the error should say what failed without \"{prefix}\", but it says: {message}"
+        );
+    }
 }
 
 /// Each row as one line, `name=value` for every column in the order of their names, values in

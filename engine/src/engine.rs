@@ -158,12 +158,14 @@ impl Engine {
     /// was opened without an [`crate::AccessConfig`]). Settings are copied, not shared.
     pub fn as_user(&self, user: Principal) -> Engine {
         let mut state = SessionStateBuilder::new_from_existing(self.ctx.state());
-        if let (Some(catalog), Layers::Only(_)) = (&self.catalog, &user.layers) {
+        let layers = user.layers.clone();
+        let policy = Arc::new(Policy::new(self.places.clone(), user));
+        if let (Some(catalog), Layers::Only(_)) = (&self.catalog, layers) {
             // Layers not granted are not there for the user: no listing or lookup shows them.
             let granted = GrantedCatalogs::new(
                 self.ctx.state().catalog_list().clone(),
                 catalog.name(),
-                user.layers.clone(),
+                policy.clone(),
             );
             state = state.with_catalog_list(Arc::new(granted));
         }
@@ -173,7 +175,7 @@ impl Engine {
             preparation: self.preparation.clone(),
             stores: self.stores.clone(),
             places: self.places.clone(),
-            policy: Some(Arc::new(Policy::new(self.places.clone(), user))),
+            policy: Some(policy),
         }
     }
 

@@ -85,6 +85,9 @@ async fn listings_and_descriptions_show_the_granted_layers_only() {
     for sql in [
         "CREATE VIEW bronze.recent_orders AS SELECT * FROM bronze.raw_orders",
         "CREATE VIEW gold.few AS SELECT * FROM gold.summary LIMIT 1",
+        // In a granted layer, reading one that is not: listed, but not its columns, which are
+        // bronze's.
+        "CREATE VIEW gold.bronze_orders AS SELECT * FROM bronze.raw_orders",
     ] {
         collect(&free, sql).await.unwrap();
     }
@@ -115,6 +118,21 @@ async fn listings_and_descriptions_show_the_granted_layers_only() {
             "{sql}: {layers:?}"
         );
     }
+    let columns = "SELECT DISTINCT table_name FROM information_schema.columns \
+                   WHERE table_schema = 'gold'";
+    let listed = canonical_rows(&collect(&analyst, columns).await.unwrap());
+    assert!(listed.contains(&"table_name=few".to_string()), "{listed:?}");
+    assert!(
+        !listed.contains(&"table_name=bronze_orders".to_string()),
+        "{listed:?}"
+    );
+    let listed = canonical_rows(&collect(&free, columns).await.unwrap());
+    assert!(
+        listed.contains(&"table_name=bronze_orders".to_string()),
+        "{listed:?}"
+    );
+    let refused = refusal(&analyst, "SELECT * FROM gold.bronze_orders").await;
+    assert!(refused.contains("layer bronze"), "{refused}");
     let shown = canonical_rows(&collect(&analyst, "SHOW TABLES").await.unwrap());
     assert!(
         shown.iter().any(|row| row.contains("table_schema=gold |")),

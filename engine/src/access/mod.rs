@@ -547,6 +547,11 @@ impl Policy {
         self.check_layer_of(state, &TableReference::parse_str(table), &what)
     }
 
+    /// Checks what the plan of a view reads, by location and through the views it reads.
+    pub(crate) fn check_view(&self, view: &LogicalPlan) -> Result<()> {
+        plan::check_view(self, view)
+    }
+
     /// Checks a planned statement, with the views it reads: in read-only mode, first that it
     /// writes nothing.
     pub(crate) fn check_plan(&self, state: &SessionState, plan: &LogicalPlan) -> Result<()> {

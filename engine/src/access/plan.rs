@@ -25,12 +25,26 @@ use crate::error::{EngineError, Result};
 const MAX_DEPTH: usize = 64;
 
 pub(super) fn check(policy: &Policy, state: &SessionState, plan: &LogicalPlan) -> Result<()> {
-    Walk { policy, state }.plan(plan, 0)
+    Walk {
+        policy,
+        state: Some(state),
+    }
+    .plan(plan, 0)
+}
+
+/// Checks what the plan of a view reads, with no statement around it: a view only reads.
+pub(super) fn check_view(policy: &Policy, view: &LogicalPlan) -> Result<()> {
+    Walk {
+        policy,
+        state: None,
+    }
+    .plan(view, 0)
 }
 
 struct Walk<'a> {
     policy: &'a Policy,
-    state: &'a SessionState,
+    /// Where the statement's names resolve; none for a view's plan, which names no target.
+    state: Option<&'a SessionState>,
 }
 
 impl Walk<'_> {
@@ -158,9 +172,10 @@ impl Walk<'_> {
         ) {
             self.policy.require(Role::Admin, &what)?;
         }
-        match name {
-            Some(name) => self.policy.check_layer_of(self.state, name, &what),
-            None => Ok(()),
+        match (name, self.state) {
+            (Some(name), Some(state)) => self.policy.check_layer_of(state, name, &what),
+            (Some(_), None) => Err(self.policy.denied(what, "a view only reads")),
+            (None, _) => Ok(()),
         }
     }
 
@@ -173,8 +188,10 @@ impl Walk<'_> {
             dml.table_name
         );
         self.policy.require(Role::Writer, &what)?;
-        self.policy
-            .check_layer_of(self.state, &dml.table_name, &what)?;
+        let Some(state) = self.state else {
+            return Err(self.policy.denied(what, "a view only reads"));
+        };
+        self.policy.check_layer_of(state, &dml.table_name, &what)?;
         let provider = source_as_provider(&dml.target).map_err(EngineError::Query)?;
         if let Some(delta) = provider.downcast_ref::<DeltaTableProvider>()
             && let Some(table) = delta.table()

@@ -43,6 +43,10 @@ fn explain(message: &str) -> String {
     let message = message
         .strip_prefix("Generic delta kernel error: ")
         .unwrap_or(message);
+    let json = message.strip_prefix("Arrow error: ").unwrap_or(message);
+    if let Some(reason) = json.strip_prefix("Json error: ") {
+        return format!("a JSON file of the _delta_log cannot be parsed: {reason}");
+    }
     if message.contains("Expected contiguous commit files, but found gap") {
         let versions = versions_in(message);
         return match versions.as_slice() {
@@ -101,6 +105,14 @@ mod tests {
     fn backtraces_are_cut_off() {
         let message = "Kernel error: bad json\n   0: with_backtrace\n             at src/error.rs:12\n   1: foo";
         assert_eq!(plain(message), "Kernel error: bad json");
+    }
+
+    #[test]
+    fn a_damaged_commit_is_said_to_be_json_that_does_not_parse() {
+        assert_eq!(
+            explain("Arrow error: Json error: Truncated record whilst reading string"),
+            "a JSON file of the _delta_log cannot be parsed: Truncated record whilst reading string"
+        );
     }
 
     #[test]
