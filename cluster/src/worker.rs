@@ -47,7 +47,8 @@ impl WorkerServer {
                 address: address.to_string(),
                 reason: e.to_string(),
             })?;
-        let worker = Worker::from_session_builder(LakeshoreSessions(engine));
+        let runtime = engine.runtime_env();
+        let worker = Worker::from_session_builder(LakeshoreSessions(engine)).with_runtime_env(runtime);
         Ok(Self { listener, worker })
     }
 

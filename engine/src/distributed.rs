@@ -80,6 +80,11 @@ impl ScanWorker {
         Arc::new(DeltaScanCodec::new(self.snapshots.clone()))
     }
 
+    /// The runtime of the worker's tasks: its object stores, reached with its storage options.
+    pub fn runtime_env(&self) -> Arc<RuntimeEnv> {
+        self.runtime.clone()
+    }
+
     /// The session one task runs in: `session` (the distributed engine's, holding the query's
     /// settings and the codec) with the worker's stores and the engine's functions.
     pub fn session(&self, session: SessionStateBuilder) -> SessionState {

@@ -23,7 +23,7 @@ type Slot = Arc<OnceCell<DeltaTable>>;
 pub(crate) struct PinnedSnapshots {
     stores: Arc<ObjectStores>,
     /// Tasks that ask for a snapshot being read wait for that one read.
-    loaded: Mutex<LruCache<(String, i64), Slot>>,
+    loaded: Mutex<LruCache<(String, u64), Slot>>,
 }
 
 impl PinnedSnapshots {
@@ -36,7 +36,7 @@ impl PinnedSnapshots {
     }
 
     /// The table at `url` as of `version`.
-    pub(crate) async fn table(&self, url: &str, version: i64) -> Result<DeltaTable> {
+    pub(crate) async fn table(&self, url: &str, version: u64) -> Result<DeltaTable> {
         let slot = self
             .loaded
             .lock()
@@ -46,7 +46,7 @@ impl PinnedSnapshots {
         Ok(table.clone())
     }
 
-    async fn load(&self, url: &str, version: i64) -> Result<DeltaTable> {
+    async fn load(&self, url: &str, version: u64) -> Result<DeltaTable> {
         let parsed = Url::parse(url).map_err(|e| EngineError::InvalidLocation {
             location: url.to_string(),
             reason: e.to_string(),

@@ -25,6 +25,7 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::logical_expr::Expr;
 use datafusion::physical_expr::{EquivalenceProperties, Partitioning, PhysicalExpr};
 use datafusion::physical_plan::execution_plan::{Boundedness, EmissionType};
+use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{
     DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, execute_stream,
@@ -43,7 +44,7 @@ pub(crate) struct ScanDescription {
     /// The table's root, as delta-rs opened it.
     pub(crate) table_url: String,
     /// The snapshot scanned: every task reads the same version, however the table moves on.
-    pub(crate) version: i64,
+    pub(crate) version: u64,
     /// Indices into the table's columns (variants read as JSON text); `None` for all.
     pub(crate) projection: Option<Vec<usize>>,
     /// The filters DataFusion handed the scan.
@@ -288,9 +289,15 @@ impl ExecutionPlan for PortableDeltaScanExec {
         Ok(TreeNodeRecursion::Continue)
     }
 
-    fn partition_statistics(&self, partition: Option<usize>) -> Result<Arc<Statistics>> {
+    /// The coordinator's scan's statistics (the log's, which size joins); none for a part.
+    fn statistics_from_inputs(
+        &self,
+        _input_stats: &[Arc<Statistics>],
+        args: &StatisticsArgs,
+    ) -> Result<Arc<Statistics>> {
         match &self.local {
-            Some(local) => local.partition_statistics(partition),
+            // `local` is not a child (the planner must not see into it), so walk it here.
+            Some(local) => StatisticsContext::new().compute(local.as_ref(), args),
             None => Ok(Arc::new(Statistics::new_unknown(&self.schema))),
         }
     }

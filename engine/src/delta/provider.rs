@@ -81,12 +81,12 @@ impl DeltaTableProvider {
                 table: name.to_string(),
                 reason: describe_scan_error(&e),
             })?;
-        Ok(Self::reading(
-            name,
-            Arc::new(scan),
-            Some(table.clone()),
-            table,
-        ))
+        let scan = Self::reading(name, Arc::new(scan), Some(table.clone()), table);
+        // The coordinator planned with the log's statistics; a share of the scan needs none.
+        Ok(Self {
+            statistics: None,
+            ..scan
+        })
     }
 
     /// Another scan of the Delta table `of` (its change feed), with errors that name the table

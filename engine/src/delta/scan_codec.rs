@@ -47,8 +47,8 @@ struct PortableScanMessage {
     table_name: String,
     #[prost(string, tag = "2")]
     table_url: String,
-    #[prost(int64, tag = "3")]
-    version: i64,
+    #[prost(uint64, tag = "3")]
+    version: u64,
     #[prost(message, repeated, tag = "4")]
     file_groups: Vec<FileGroupMessage>,
     #[prost(message, optional, tag = "5")]
