@@ -96,7 +96,7 @@ impl PortableDeltaScanExec {
         table: &DeltaTable,
         description: ScanDescription,
     ) -> Result<Self> {
-        let files = match files_read_by(&local) {
+        let files = match files_read_by(&local)? {
             Some(files) => files,
             None => table
                 .get_file_uris()
@@ -219,7 +219,7 @@ fn deal(files: Vec<String>, groups: usize) -> Vec<Vec<String>> {
 }
 
 /// The URLs of the files the Parquet scans in `plan` read; `None` when it has no file scan.
-fn files_read_by(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<String>> {
+fn files_read_by(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Vec<String>>> {
     let mut files = None::<Vec<String>>;
     let mut pending = vec![plan];
     while let Some(node) = pending.pop() {
@@ -227,18 +227,35 @@ fn files_read_by(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<String>> {
             .downcast_ref::<DataSourceExec>()
             .and_then(|exec| exec.data_source().downcast_ref::<FileScanConfig>())
         {
-            let store = config.object_store_url.as_str().trim_end_matches('/');
-            files.get_or_insert_with(Vec::new).extend(
-                config
-                    .file_groups
-                    .iter()
-                    .flat_map(|group| group.iter())
-                    .map(|file| format!("{store}/{}", file.object_meta.location)),
-            );
+            let found = files.get_or_insert_with(Vec::new);
+            for file in config.file_groups.iter().flat_map(|group| group.iter()) {
+                found.push(file_url(config.object_store_url.as_str(), &file.object_meta.location)?);
+            }
         }
         pending.extend(node.children());
     }
-    files
+    Ok(files)
+}
+
+/// The URL of the file at `location` in the store at `store`, spelled as delta-rs spells the
+/// file's URL (its table root joined with the path in the log), which is how a file selection
+/// finds it. delta-rs made `location` by decoding that URL's path, so each segment is encoded
+/// again (a `%` in a folder name, as Spark writes `:` in partition values, becomes `%25`).
+fn file_url(store: &str, location: &object_store::path::Path) -> Result<String> {
+    let unusable = |reason: &str| {
+        DataFusionError::Plan(format!("cannot name the data file {location} in {store}: {reason}"))
+    };
+    let mut url = url::Url::parse(store).map_err(|e| unusable(&e.to_string()))?;
+    {
+        let mut segments = url
+            .path_segments_mut()
+            .map_err(|()| unusable("the store's URL has no path"))?;
+        segments.pop_if_empty();
+        for part in location.parts() {
+            segments.push(part.as_ref());
+        }
+    }
+    Ok(url.to_string())
 }
 
 impl DisplayAs for PortableDeltaScanExec {
