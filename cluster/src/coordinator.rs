@@ -16,6 +16,7 @@ use lakeshore_engine::distributed::{
 use url::Url;
 
 use crate::error::ClusterError;
+use crate::explain::ExplainStages;
 
 /// Queries planned here, run on a fixed set of workers.
 #[derive(Debug, Clone)]
@@ -87,12 +88,16 @@ impl Distribution for ClusterDistribution {
         session: SessionStateBuilder,
         codec: Arc<DeltaScanCodec>,
     ) -> SessionStateBuilder {
-        session
+        let mut session = session
             .with_distributed_worker_resolver(FixedWorkers(self.workers.clone()))
             .with_distributed_user_codec_arc(codec)
             .with_distributed_desired_task_count_handler(delta_scan_task_count)
             .with_distributed_scale_up_leaf_node_handler(split_delta_scan_into_tasks)
-            .with_distributed_planner()
+            .with_distributed_planner();
+        match std::mem::take(session.query_planner()) {
+            Some(inner) => session.with_query_planner(Arc::new(ExplainStages { inner })),
+            None => session,
+        }
     }
 }
 

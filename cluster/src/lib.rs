@@ -8,6 +8,7 @@
 
 mod coordinator;
 mod error;
+mod explain;
 mod worker;
 
 pub use coordinator::ClusterDistribution;
