@@ -28,7 +28,10 @@ impl QueryPlanner for ExplainStages {
         logical_plan: &LogicalPlan,
         session: &dyn Session,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let plan = self.inner.create_physical_plan(logical_plan, session).await?;
+        let plan = self
+            .inner
+            .create_physical_plan(logical_plan, session)
+            .await?;
         let (LogicalPlan::Explain(explain), Some(shown)) =
             (logical_plan, plan.downcast_ref::<ExplainExec>())
         else {

@@ -12,7 +12,11 @@ use lakeshore_cluster::WorkerServer;
 use lakeshore_engine::StorageOptions;
 
 #[derive(Debug, Parser)]
-#[command(name = "lakeshore-worker", version, about = "One worker of a Lakeshore cluster")]
+#[command(
+    name = "lakeshore-worker",
+    version,
+    about = "One worker of a Lakeshore cluster"
+)]
 struct Args {
     /// Where the coordinator reaches this worker.
     #[arg(long, value_name = "HOST:PORT", default_value = "127.0.0.1:50061")]

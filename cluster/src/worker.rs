@@ -48,7 +48,8 @@ impl WorkerServer {
                 reason: e.to_string(),
             })?;
         let runtime = engine.runtime_env();
-        let worker = Worker::from_session_builder(LakeshoreSessions(engine)).with_runtime_env(runtime);
+        let worker =
+            Worker::from_session_builder(LakeshoreSessions(engine)).with_runtime_env(runtime);
         Ok(Self { listener, worker })
     }
 
@@ -61,7 +62,10 @@ impl WorkerServer {
     }
 
     /// Serves until `shutdown` completes.
-    pub async fn serve(self, shutdown: impl Future<Output = ()> + Send) -> Result<(), ClusterError> {
+    pub async fn serve(
+        self,
+        shutdown: impl Future<Output = ()> + Send,
+    ) -> Result<(), ClusterError> {
         let address = self.local_addr()?;
         tonic::transport::Server::builder()
             .add_service(self.worker.into_worker_server())

@@ -88,9 +88,8 @@ impl ScanWorker {
     /// The session one task runs in: `session` (the distributed engine's, holding the query's
     /// settings and the codec) with the worker's stores and the engine's functions.
     pub fn session(&self, session: SessionStateBuilder) -> SessionState {
-        let ctx = SessionContext::new_with_state(
-            session.with_runtime_env(self.runtime.clone()).build(),
-        );
+        let ctx =
+            SessionContext::new_with_state(session.with_runtime_env(self.runtime.clone()).build());
         crate::functions::register_tsql_functions(&ctx);
         ctx.state()
     }

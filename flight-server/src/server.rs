@@ -10,10 +10,10 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
+use lakeshore_cluster::ClusterDistribution;
 use lakeshore_engine::{AccessConfig, Engine, EngineConfig, StorageOptions};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
-use lakeshore_cluster::ClusterDistribution;
 use tonic::transport::server::TcpIncoming;
 use tonic::transport::{Certificate, Identity, ServerTlsConfig};
 use tonic_health::ServingStatus;

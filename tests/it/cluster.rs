@@ -48,9 +48,7 @@ async fn explain_shows_the_stages_the_workers_run() {
     let coordinator = cluster.coordinator(None).await;
     let path = golden_table("dv-partitioned-with-checkpoint");
     let path = path.display();
-    let sql = format!(
-        "EXPLAIN SELECT part, count(*) AS n FROM delta_scan('{path}') GROUP BY part"
-    );
+    let sql = format!("EXPLAIN SELECT part, count(*) AS n FROM delta_scan('{path}') GROUP BY part");
     let plan = rows(&coordinator, &sql).await.join("\n");
     assert!(plan.contains("DistributedExec"), "{plan}");
     assert!(plan.contains("Stage"), "{plan}");
@@ -73,7 +71,10 @@ async fn a_query_on_a_lost_worker_fails_with_an_error_naming_it() {
         Ok(batches) => assert_eq!(canonical_rows(&batches), expected),
         Err(error) => {
             let message = error.to_string();
-            assert!(message.contains(&lost), "the error should name {lost}: {message}");
+            assert!(
+                message.contains(&lost),
+                "the error should name {lost}: {message}"
+            );
             assert!(!message.contains("panicked"), "not a panic: {message}");
         }
     }

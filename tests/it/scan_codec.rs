@@ -122,7 +122,11 @@ async fn projections_filters_and_limits_travel_with_the_scan() {
     let path = mapped.display().to_string();
     let (limited, _) =
         rows_through_bytes(&format!("SELECT * FROM delta_scan('{path}') LIMIT 1")).await;
-    assert_eq!(limited.len(), 1, "a limit should hold on the worker: {limited:?}");
+    assert_eq!(
+        limited.len(),
+        1,
+        "a limit should hold on the worker: {limited:?}"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -100,7 +100,9 @@ async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_01() {
         .await
         .with_default_schema("lake", "tpch");
 
-    let plan = rows(&coordinator, &format!("EXPLAIN {}", query(1))).await.join("\n");
+    let plan = rows(&coordinator, &format!("EXPLAIN {}", query(1)))
+        .await
+        .join("\n");
     assert!(
         plan.contains("DistributedExec") && plan.contains("PortableDeltaScanExec"),
         "Q1 should run in stages on the workers:\n{plan}"

@@ -172,7 +172,11 @@ impl PortableDeltaScanExec {
     }
 
     /// Plans the scan of `files` through delta-rs, as on the coordinator.
-    async fn plan_files(&self, files: Vec<String>, context: &TaskContext) -> Result<Arc<dyn ExecutionPlan>> {
+    async fn plan_files(
+        &self,
+        files: Vec<String>,
+        context: &TaskContext,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
         let description = &self.description;
         let table = self.source.table(description).await?;
         let provider = DeltaTableProvider::for_files(&description.table_name, &table, files)
@@ -229,7 +233,10 @@ fn files_read_by(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Vec<String>>> {
         {
             let found = files.get_or_insert_with(Vec::new);
             for file in config.file_groups.iter().flat_map(|group| group.iter()) {
-                found.push(file_url(config.object_store_url.as_str(), &file.object_meta.location)?);
+                found.push(file_url(
+                    config.object_store_url.as_str(),
+                    &file.object_meta.location,
+                )?);
             }
         }
         pending.extend(node.children());
@@ -243,7 +250,9 @@ fn files_read_by(plan: &Arc<dyn ExecutionPlan>) -> Result<Option<Vec<String>>> {
 /// again (a `%` in a folder name, as Spark writes `:` in partition values, becomes `%25`).
 fn file_url(store: &str, location: &object_store::path::Path) -> Result<String> {
     let unusable = |reason: &str| {
-        DataFusionError::Plan(format!("cannot name the data file {location} in {store}: {reason}"))
+        DataFusionError::Plan(format!(
+            "cannot name the data file {location} in {store}: {reason}"
+        ))
     };
     let mut url = url::Url::parse(store).map_err(|e| unusable(&e.to_string()))?;
     {

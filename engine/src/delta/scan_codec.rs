@@ -87,7 +87,10 @@ impl PhysicalExtensionCodec for DeltaScanCodec {
         let message = PortableScanMessage::decode(buf)
             .map_err(|e| plan_datafusion_err!("cannot decode a Delta scan: {e}"))?;
         let Some(schema) = &message.schema else {
-            return internal_err!("the Delta scan of {} came without its schema", message.table_name);
+            return internal_err!(
+                "the Delta scan of {} came without its schema",
+                message.table_name
+            );
         };
         let schema = Arc::new(Schema::try_from(schema)?);
         let filters = parse_exprs(&message.filters, ctx, &DefaultLogicalExtensionCodec {})?;
@@ -158,9 +161,12 @@ impl PhysicalExtensionCodec for DeltaScanCodec {
                     files: files.clone(),
                 })
                 .collect(),
-            projection: description.projection.as_ref().map(|columns| ProjectionMessage {
-                columns: columns.iter().map(|&column| column as u64).collect(),
-            }),
+            projection: description
+                .projection
+                .as_ref()
+                .map(|columns| ProjectionMessage {
+                    columns: columns.iter().map(|&column| column as u64).collect(),
+                }),
             filters: serialize_exprs(&description.filters, &DefaultLogicalExtensionCodec {})?,
             limit: description.limit.map(|limit| limit as u64),
             schema: Some(node.schema().as_ref().try_into()?),
