@@ -13,10 +13,12 @@ use datafusion::prelude::{ParquetReadOptions, SessionContext};
 use futures::TryStreamExt;
 use lakeshore_engine::{Engine, EngineConfig, EngineError};
 
+mod cluster;
 mod compare;
 pub mod emulators;
 mod fault_proxy;
 
+pub use cluster::LoopbackCluster;
 pub use compare::assert_same_rows;
 pub use emulators::{Emulator, RESTRICTED_TABLE, StoreKind};
 pub use fault_proxy::FaultProxy;

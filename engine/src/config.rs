@@ -1,7 +1,10 @@
 use std::path::PathBuf;
 use std::time::Duration;
 
+use std::sync::Arc;
+
 use crate::access::AccessConfig;
+use crate::distributed::Distribution;
 use crate::store::StorageOptions;
 
 /// How to open a lake and how much of the machine a query may use.
@@ -35,6 +38,9 @@ pub struct EngineConfig {
     /// prefixes, and checks each user's role and layers (see [`crate::Engine::as_user`]).
     /// `None` (the embedded shell) leaves every statement unrestricted.
     pub access: Option<AccessConfig>,
+    /// Run queries on a cluster: the engine plans as a coordinator and the distribution ships
+    /// stages to its workers. `None` (the default) runs everything in this process.
+    pub distribution: Option<Arc<dyn Distribution>>,
 }
 
 impl Default for EngineConfig {
@@ -51,6 +57,7 @@ impl Default for EngineConfig {
             read_only: false,
             catalog_location: None,
             access: None,
+            distribution: None,
         }
     }
 }

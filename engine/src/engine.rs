@@ -23,7 +23,8 @@ use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::plan_change;
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
-use crate::delta::{DeltaReads, DeltaScanFunction, tables_read_by};
+use crate::delta::{DeltaReads, DeltaScanFunction, PortableScans, tables_read_by};
+use crate::distributed::coordinator_codec;
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
@@ -96,12 +97,18 @@ impl Engine {
         // Spark writes timestamps as INT96 in many set-ups; read them as it does, in
         // microseconds, so that a plain Parquet read reaches the year 9999 as Delta scans do.
         session.options_mut().execution.parquet.coerce_int96 = Some("us".to_string());
-        let state = SessionStateBuilder::new()
+        if config.distribution.is_some() {
+            session = session.with_extension(Arc::new(PortableScans));
+        }
+        let mut state = SessionStateBuilder::new()
             .with_config(session)
             .with_runtime_env(runtime)
             .with_default_features()
-            .with_analyzer_rules(crate::timestamps::analyzer_rules())
-            .build();
+            .with_analyzer_rules(crate::timestamps::analyzer_rules());
+        if let Some(distribution) = &config.distribution {
+            state = distribution.coordinate(state, coordinator_codec(stores.clone()));
+        }
+        let state = state.build();
         let ctx = SessionContext::new_with_state(state);
 
         let delta_scan = Arc::new(DeltaScanFunction::new(stores.clone()));

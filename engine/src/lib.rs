@@ -11,6 +11,7 @@ pub mod catalog;
 mod changes;
 mod config;
 mod delta;
+pub mod distributed;
 mod engine;
 mod error;
 mod functions;

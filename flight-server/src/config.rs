@@ -134,6 +134,16 @@ pub struct ServeArgs {
     /// Serve Prometheus metrics at http://HOST:PORT/metrics (off unless given).
     #[arg(long, env = "LAKESHORE_METRICS_LISTEN", value_name = "HOST:PORT")]
     pub metrics_listen: Option<SocketAddr>,
+    /// Run queries on a cluster of `lakeshore-worker`s: their URLs (`http://HOST:PORT`),
+    /// comma-separated or repeated. This server plans (same catalog, SQL and endpoint) and
+    /// the workers scan and compute. Without it everything runs in this process.
+    #[arg(
+        long = "cluster",
+        env = "LAKESHORE_CLUSTER",
+        value_name = "URL",
+        value_delimiter = ','
+    )]
+    pub cluster: Vec<String>,
 }
 
 impl ServeArgs {

@@ -10,6 +10,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use arrow_flight::flight_service_server::FlightServiceServer;
+use lakeshore_cluster::ClusterDistribution;
 use lakeshore_engine::{AccessConfig, Engine, EngineConfig, StorageOptions};
 use tokio::net::TcpListener;
 use tokio::task::JoinSet;
@@ -73,6 +74,21 @@ impl FlightServer {
             allow_read: args.allow_read.clone(),
             allow_copy_to: args.allow_copy_to.clone(),
         });
+        if !args.cluster.is_empty() {
+            let cluster = ClusterDistribution::new(&args.cluster)
+                .map_err(|error| ServerError::Config(error.to_string()))?;
+            tracing::info!(
+                "running queries on {} worker(s): {}",
+                cluster.workers().len(),
+                cluster
+                    .workers()
+                    .iter()
+                    .map(|url| url.as_str())
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            );
+            config.distribution = Some(Arc::new(cluster));
+        }
         let engine = Arc::new(Engine::open(config).await?);
         let auth = Arc::new(Authenticator::new(
             args.users.as_deref(),

@@ -16,12 +16,15 @@ mod limit_guard;
 mod log_cache;
 mod log_statistics;
 mod parquet_scan;
+mod pinned_snapshots;
+mod portable_scan;
 mod preloaded;
 mod provider;
 mod readable_features;
 mod reads;
 mod references;
 mod refresher;
+mod scan_codec;
 mod scan_function;
 mod statement_reads;
 mod target;
@@ -29,10 +32,13 @@ mod time_travel;
 mod variant;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};
-pub(crate) use provider::{DeltaTableProvider, tables_read_by};
+pub(crate) use pinned_snapshots::PinnedSnapshots;
+pub(crate) use portable_scan::PortableDeltaScanExec;
+pub(crate) use provider::{DeltaTableProvider, PortableScans, tables_read_by};
 pub(crate) use reads::{DeltaReads, TableLookup};
 pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;
+pub use scan_codec::DeltaScanCodec;
 pub(crate) use scan_function::DeltaScanFunction;
 pub(crate) use statement_reads::{
     accepted_since, in_a_statement, within_a_statement, within_statement,

@@ -19,8 +19,14 @@ use deltalake::{DeltaTable, DeltaTableError};
 use super::limit_guard::keep_limit;
 use super::log_statistics::LogStatistics;
 use super::parquet_scan;
+use super::portable_scan::{PortableDeltaScanExec, ScanDescription};
 use super::variant::VariantColumns;
 use crate::error::EngineError;
+
+/// Set on a coordinator's session (a [`datafusion::prelude::SessionConfig`] extension): its
+/// Delta scans are planned as [`PortableDeltaScanExec`]s, which its workers can plan again.
+#[derive(Debug, Default)]
+pub(crate) struct PortableScans;
 
 /// One snapshot of a Delta table, ready to scan. Queries that planned against it keep reading
 /// that snapshot even when the table moves on.
@@ -57,6 +63,30 @@ impl DeltaTableProvider {
             Some(table.clone()),
             table,
         ))
+    }
+
+    /// A scan of only `files` (URLs under the table's root) of the snapshot `table` holds: a
+    /// task's share of a scan planned elsewhere.
+    pub(crate) async fn for_files(
+        name: &str,
+        table: &DeltaTable,
+        files: Vec<String>,
+    ) -> Result<Self, EngineError> {
+        let scan = table
+            .table_provider()
+            .with_file_paths(files)
+            .build()
+            .await
+            .map_err(|e| EngineError::Table {
+                table: name.to_string(),
+                reason: describe_scan_error(&e),
+            })?;
+        let scan = Self::reading(name, Arc::new(scan), Some(table.clone()), table);
+        // The coordinator planned with the log's statistics; a share of the scan needs none.
+        Ok(Self {
+            statistics: None,
+            ..scan
+        })
     }
 
     /// Another scan of the Delta table `of` (its change feed), with errors that name the table
@@ -117,6 +147,58 @@ impl DeltaTableProvider {
             None => scan,
         })
     }
+
+    /// The scan as this machine runs it, never made portable: what a worker runs of its share.
+    pub(crate) async fn plan_here(
+        &self,
+        state: &dyn Session,
+        projection: Option<&[usize]>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let args = ScanArgs::default()
+            .with_projection(projection)
+            .with_filters(Some(filters))
+            .with_limit(limit);
+        let result = self
+            .scan
+            .scan_with_args(state, args)
+            .await
+            .map_err(|e| self.name_table(e))?;
+        self.finish(state, result.into_inner(), limit)
+    }
+
+    /// `scan`, made portable when `state` is a coordinator's and the scan reads a snapshot
+    /// (a change feed's scan is delta-rs' own and stays as it is).
+    fn portable(
+        &self,
+        state: &dyn Session,
+        scan: Arc<dyn ExecutionPlan>,
+        projection: Option<&[usize]>,
+        filters: &[Expr],
+        limit: Option<usize>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        let table = match (&self.table, state.config().get_extension::<PortableScans>()) {
+            (Some(table), Some(_)) => table,
+            _ => return Ok(scan),
+        };
+        let Some(version) = table.version() else {
+            return Ok(scan);
+        };
+        let description = ScanDescription {
+            table_name: self.name.clone(),
+            table_url: table.table_url().to_string(),
+            version,
+            projection: projection.map(<[usize]>::to_vec),
+            filters: filters.to_vec(),
+            limit,
+        };
+        Ok(Arc::new(PortableDeltaScanExec::wrap(
+            scan,
+            table,
+            description,
+        )?))
+    }
 }
 
 #[async_trait]
@@ -141,7 +223,8 @@ impl TableProvider for DeltaTableProvider {
             .scan(state, projection, filters, limit)
             .await
             .map_err(|e| self.name_table(e))?;
-        self.finish(state, scan, limit)
+        let scan = self.finish(state, scan, limit)?;
+        self.portable(state, scan, projection.map(Vec::as_slice), filters, limit)
     }
 
     async fn scan_with_args<'a>(
@@ -150,16 +233,17 @@ impl TableProvider for DeltaTableProvider {
         args: ScanArgs<'a>,
     ) -> Result<ScanResult> {
         let limit = args.limit();
+        let projection = args.projection();
+        let filters = args.filters().unwrap_or_default();
         let result = self
             .scan
             .scan_with_args(state, args)
             .await
             .map_err(|e| self.name_table(e))?;
-        Ok(ScanResult::new(self.finish(
-            state,
-            result.into_inner(),
-            limit,
-        )?))
+        let scan = self.finish(state, result.into_inner(), limit)?;
+        Ok(ScanResult::new(
+            self.portable(state, scan, projection, filters, limit)?,
+        ))
     }
 
     fn supports_filters_pushdown(

@@ -2,6 +2,7 @@
 //! spawns the real `lakeshore-server` over a temporary lake and talks to it with real clients.
 
 mod auth;
+mod cluster;
 mod configuration;
 mod fuzz;
 mod harness;

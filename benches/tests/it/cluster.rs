@@ -1,0 +1,118 @@
+//! TPC-H at scale factor 0.01 on a cluster of two workers on loopback: every one of the 22
+//! answers equals the embedded engine's over the same lake. Each table is written in two
+//! commits (two data files), so that every scan is shared between the workers.
+
+use std::path::Path;
+use std::process::Command;
+
+use futures::TryStreamExt;
+use lakeshore_engine::{Engine, EngineConfig};
+use lakeshore_tests::{LoopbackCluster, canonical_rows};
+
+/// The TPC-H tables and the integer key that halves each.
+const TABLES: &[(&str, &str)] = &[
+    ("nation", "n_nationkey"),
+    ("region", "r_regionkey"),
+    ("part", "p_partkey"),
+    ("supplier", "s_suppkey"),
+    ("partsupp", "ps_partkey"),
+    ("customer", "c_custkey"),
+    ("orders", "o_orderkey"),
+    ("lineitem", "l_orderkey"),
+];
+
+fn generate(out: &Path) {
+    let generated = Command::new(env!("CARGO_BIN_EXE_lakeshore-bench"))
+        .args(["tpch-gen", "--sf", "0.01", "--out"])
+        .arg(out)
+        .output()
+        .expect("run lakeshore-bench tpch-gen");
+    assert!(
+        generated.status.success(),
+        "tpch-gen failed: {}",
+        String::from_utf8_lossy(&generated.stderr)
+    );
+}
+
+async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
+    let batches: Vec<_> = engine
+        .execute(sql)
+        .await
+        .unwrap_or_else(|error| panic!("`{sql}` should run: {error}"))
+        .try_collect()
+        .await
+        .unwrap_or_else(|error| panic!("`{sql}` should finish: {error}"));
+    canonical_rows(&batches)
+}
+
+/// Copies each generated table into `lake` in two commits: rows with an even key, then the
+/// others.
+async fn write_in_two_files(generated: &Path, lake: &Path) {
+    std::fs::create_dir_all(lake.join("tpch")).expect("a schema folder");
+    let engine = Engine::open(EngineConfig::for_lake(lake.display().to_string()))
+        .await
+        .unwrap_or_else(|error| panic!("the lake should open: {error}"));
+    for (table, key) in TABLES {
+        let source = generated.join("tpch").join(table);
+        let source = format!("delta_scan('{}')", source.display());
+        rows(
+            &engine,
+            &format!("CREATE TABLE tpch.{table} AS SELECT * FROM {source} WHERE {key} % 2 = 0"),
+        )
+        .await;
+        rows(
+            &engine,
+            &format!("INSERT INTO tpch.{table} SELECT * FROM {source} WHERE {key} % 2 <> 0"),
+        )
+        .await;
+    }
+}
+
+fn query(number: u32) -> String {
+    let path = Path::new(env!("CARGO_MANIFEST_DIR"))
+        .join("../sql/tpch")
+        .join(format!("q{number:02}.sql"));
+    std::fs::read_to_string(&path)
+        .unwrap_or_else(|error| panic!("cannot read {}: {error}", path.display()))
+        .trim()
+        .trim_end_matches(';')
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_01() {
+    let generated = tempfile::tempdir().expect("a temporary folder");
+    let out = generated.path().to_path_buf();
+    tokio::task::spawn_blocking(move || generate(&out))
+        .await
+        .expect("tpch-gen ran");
+    let lake = tempfile::tempdir().expect("a temporary folder");
+    write_in_two_files(generated.path(), lake.path()).await;
+
+    let lake_uri = lake.path().display().to_string();
+    let embedded = Engine::open(EngineConfig::for_lake(lake_uri.clone()))
+        .await
+        .unwrap_or_else(|error| panic!("the lake should open: {error}"))
+        .with_default_schema("lake", "tpch");
+    let cluster = LoopbackCluster::start(2).await;
+    let coordinator = cluster
+        .coordinator(Some(lake_uri))
+        .await
+        .with_default_schema("lake", "tpch");
+
+    let plan = rows(&coordinator, &format!("EXPLAIN {}", query(1)))
+        .await
+        .join("\n");
+    assert!(
+        plan.contains("DistributedExec") && plan.contains("PortableDeltaScanExec"),
+        "Q1 should run in stages on the workers:\n{plan}"
+    );
+    for number in 1..=22 {
+        let sql = query(number);
+        assert_eq!(
+            rows(&coordinator, &sql).await,
+            rows(&embedded, &sql).await,
+            "Q{number:02} on the cluster"
+        );
+    }
+}

@@ -1,0 +1,101 @@
+//! What the engine offers a distributed engine that runs its plans on other machines (the
+//! `lakeshore-cluster` crate, on datafusion-distributed): Delta scans that travel, their codec,
+//! and the session a worker runs its share of a query in. The engine itself knows no network.
+//!
+//! A coordinator is an [`crate::Engine`] opened with a [`Distribution`]: its Delta scans are
+//! planned as portable scans (see [`split_delta_scan`]) and the distribution adds its planner
+//! to the engine's session. A worker is a [`ScanWorker`]: the same object stores and functions,
+//! and the codec that turns a scan's few bytes back into a scan of its files.
+
+use std::fmt;
+use std::sync::Arc;
+
+use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
+use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
+use datafusion::physical_plan::ExecutionPlan;
+use datafusion::prelude::SessionContext;
+
+pub use crate::delta::DeltaScanCodec;
+use crate::delta::{PinnedSnapshots, PortableDeltaScanExec};
+use crate::store::{LakeObjectStoreRegistry, ObjectStores, StorageOptions};
+
+/// Turns an engine's session into a coordinator's: given in [`crate::EngineConfig`], it adds a
+/// distributed planner to the session and registers `codec` with it, so that the Delta scans in
+/// the stages it ships can be encoded.
+pub trait Distribution: fmt::Debug + Send + Sync {
+    fn coordinate(
+        &self,
+        session: SessionStateBuilder,
+        codec: Arc<DeltaScanCodec>,
+    ) -> SessionStateBuilder;
+}
+
+/// The number of data files a portable Delta scan reads; `None` for any other plan. A planner
+/// asks how many tasks such a scan is worth.
+pub fn delta_scan_files(plan: &Arc<dyn ExecutionPlan>) -> Option<usize> {
+    plan.downcast_ref::<PortableDeltaScanExec>()
+        .map(PortableDeltaScanExec::file_count)
+}
+
+/// A portable Delta scan cut into `tasks` parts that read disjoint sets of its files and
+/// together read them all, each with the scan's number of output partitions; `None` for any
+/// other plan.
+pub fn split_delta_scan(
+    plan: &Arc<dyn ExecutionPlan>,
+    tasks: usize,
+) -> Option<Vec<Arc<dyn ExecutionPlan>>> {
+    let scan = plan.downcast_ref::<PortableDeltaScanExec>()?;
+    Some(
+        scan.split(tasks)
+            .into_iter()
+            .map(|part| Arc::new(part) as Arc<dyn ExecutionPlan>)
+            .collect(),
+    )
+}
+
+/// What a worker needs to run the stages a coordinator sends: the object stores (with the
+/// worker's own storage options: credentials are never sent with a plan), the snapshots its
+/// scans read, and the SQL functions the engine adds to DataFusion's.
+#[derive(Debug)]
+pub struct ScanWorker {
+    snapshots: Arc<PinnedSnapshots>,
+    runtime: Arc<RuntimeEnv>,
+}
+
+impl ScanWorker {
+    pub fn new(storage: StorageOptions) -> crate::Result<Self> {
+        crate::store::register_store_handlers();
+        let stores = Arc::new(ObjectStores::new(storage));
+        let runtime = RuntimeEnvBuilder::new()
+            .with_object_store_registry(Arc::new(LakeObjectStoreRegistry::new(stores.clone())))
+            .build_arc()?;
+        Ok(Self {
+            snapshots: Arc::new(PinnedSnapshots::new(stores)),
+            runtime,
+        })
+    }
+
+    /// The codec to register on the worker's sessions.
+    pub fn codec(&self) -> Arc<DeltaScanCodec> {
+        Arc::new(DeltaScanCodec::new(self.snapshots.clone()))
+    }
+
+    /// The runtime of the worker's tasks: its object stores, reached with its storage options.
+    pub fn runtime_env(&self) -> Arc<RuntimeEnv> {
+        self.runtime.clone()
+    }
+
+    /// The session one task runs in: `session` (the distributed engine's, holding the query's
+    /// settings and the codec) with the worker's stores and the engine's functions.
+    pub fn session(&self, session: SessionStateBuilder) -> SessionState {
+        let ctx =
+            SessionContext::new_with_state(session.with_runtime_env(self.runtime.clone()).build());
+        crate::functions::register_tsql_functions(&ctx);
+        ctx.state()
+    }
+}
+
+/// The codec a coordinator registers, decoding (should it ever) through its own stores.
+pub(crate) fn coordinator_codec(stores: Arc<ObjectStores>) -> Arc<DeltaScanCodec> {
+    Arc::new(DeltaScanCodec::new(Arc::new(PinnedSnapshots::new(stores))))
+}
