@@ -1,5 +1,6 @@
-# lakeshore-server in a container: `docker build -t lakeshore-server .` from the repository root.
-# See docs/server.md ("A container image") for running it.
+# Lakeshore's images, from the repository root:
+#   docker build -t lakeshore-server .                          (docs/server.md, "A container image")
+#   docker build --target worker -t lakeshore-worker .          (a cluster's worker, docs/cluster.md)
 
 # Build stage: the whole workspace, as Cargo.lock pins it.
 FROM rust:1.95-slim-bookworm AS build
@@ -11,17 +12,26 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin lakeshore-server \
-    && cp target/release/lakeshore-server /usr/local/bin/lakeshore-server
+    cargo build --release --locked --bin lakeshore-server --bin lakeshore-worker \
+    && cp target/release/lakeshore-server target/release/lakeshore-worker /usr/local/bin/
 
-# Final stage: the binary and CA certificates (object stores over TLS), as a non-root user.
-FROM debian:bookworm-slim
+# What both images run on: CA certificates (object stores over TLS) and a non-root user.
+FROM debian:bookworm-slim AS runtime
 RUN apt-get update \
     && apt-get install -y --no-install-recommends ca-certificates \
     && rm -rf /var/lib/apt/lists/* \
     && useradd --system --uid 10001 --no-create-home --shell /usr/sbin/nologin lakeshore
-COPY --from=build /usr/local/bin/lakeshore-server /usr/local/bin/lakeshore-server
 USER lakeshore
+
+# A cluster's worker: plain gRPC from the coordinator; keep it on a private network.
+FROM runtime AS worker
+COPY --from=build /usr/local/bin/lakeshore-worker /usr/local/bin/lakeshore-worker
+EXPOSE 50061
+ENTRYPOINT ["lakeshore-worker", "--listen", "0.0.0.0:50061"]
+
+# The server (the default, last stage); with --cluster it is a cluster's coordinator.
+FROM runtime AS server
+COPY --from=build /usr/local/bin/lakeshore-server /usr/local/bin/lakeshore-server
 # Flight SQL and Prometheus metrics, on every interface of the container. Without --users
 # (LAKESHORE_USERS) the server refuses a non-loopback address unless LAKESHORE_INSECURE_NO_AUTH=true.
 ENV LAKESHORE_LISTEN=0.0.0.0:50051 \

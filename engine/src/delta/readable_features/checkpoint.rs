@@ -38,7 +38,10 @@ use super::READABLE_FEATURES;
 
 /// How many checkpoint files are remembered as shown: enough for the parts of a multi-part
 /// checkpoint and the checkpoint of an older version read for time travel.
-const REMEMBERED: NonZeroUsize = NonZeroUsize::new(16).unwrap();
+const REMEMBERED: NonZeroUsize = match NonZeroUsize::new(16) {
+    Some(count) => count,
+    None => NonZeroUsize::MIN,
+};
 
 /// The columns of `add` (and `remove`) with typed copies that the rewrite drops.
 const TYPED_COPIES: &[&str] = &["stats_parsed", "partitionValues_parsed"];
