@@ -1,37 +1,41 @@
-//! A cluster on loopback for tests: workers served in this process on free ports, and
-//! coordinators (engines) that send them stages.
+//! A cluster on loopback for tests: `lakeshore-worker` processes on free ports, which a test
+//! can kill as a machine dies (SIGKILL: no goodbye on any connection), and coordinators
+//! (engines) that send them stages.
 
-use std::net::SocketAddr;
-use std::sync::Arc;
+use std::collections::HashMap;
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, mpsc};
+use std::time::Duration;
 
-use lakeshore_cluster::{ClusterDistribution, WorkerServer};
-use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
-use tokio::task::JoinHandle;
+use lakeshore_cluster::ClusterDistribution;
+use lakeshore_engine::{Engine, EngineConfig};
 
-/// Workers serving on 127.0.0.1 until dropped or stopped.
+/// How long a worker (a debug build) may take to listen.
+const START_LIMIT: Duration = Duration::from_secs(60);
+
+/// Workers serving on 127.0.0.1 until killed or dropped.
 pub struct LoopbackCluster {
     urls: Vec<String>,
-    workers: Vec<JoinHandle<()>>,
+    workers: Vec<Child>,
 }
 
 impl LoopbackCluster {
-    /// Starts `count` workers, each on a free port.
+    /// Starts `count` workers, each on a free port, reaching the stores with default options.
     pub async fn start(count: usize) -> Self {
+        Self::start_with(count, &HashMap::new()).await
+    }
+
+    /// Starts `count` workers that reach the object stores with `storage_options` (a plan
+    /// never carries credentials: workers have their own).
+    pub async fn start_with(count: usize, storage_options: &HashMap<String, String>) -> Self {
         let mut urls = Vec::new();
         let mut workers = Vec::new();
         for _ in 0..count {
-            let address: SocketAddr = ([127, 0, 0, 1], 0).into();
-            let server = WorkerServer::bind(address, StorageOptions::default())
-                .await
-                .unwrap_or_else(|error| panic!("a worker should bind a free port: {error}"));
-            let bound = server
-                .local_addr()
-                .unwrap_or_else(|error| panic!("a bound worker has an address: {error}"));
-            urls.push(format!("http://{bound}"));
-            workers.push(tokio::spawn(async move {
-                // Runs until aborted: an abort is a worker killed, connections and all.
-                let _ = server.serve(std::future::pending()).await;
-            }));
+            let (address, worker) = start_worker(storage_options);
+            urls.push(format!("http://{address}"));
+            workers.push(worker);
         }
         Self { urls, workers }
     }
@@ -50,28 +54,91 @@ impl LoopbackCluster {
 
     /// A coordinator of these workers for the lake at `lake`.
     pub async fn coordinator(&self, lake: Option<String>) -> Engine {
-        let mut config = EngineConfig {
+        self.coordinator_with(EngineConfig {
             lake,
             ..EngineConfig::default()
-        };
+        })
+        .await
+    }
+
+    /// A coordinator of these workers, opened with `config`.
+    pub async fn coordinator_with(&self, mut config: EngineConfig) -> Engine {
         config.distribution = Some(self.distribution());
         Engine::open(config)
             .await
             .unwrap_or_else(|error| panic!("a coordinator should open: {error}"))
     }
 
-    /// Kills worker `index` at once, as a crashed process would go.
-    pub fn kill(&self, index: usize) {
-        if let Some(worker) = self.workers.get(index) {
-            worker.abort();
+    /// Kills worker `index` with SIGKILL, as a machine that dies mid-way: its connections
+    /// end without a word.
+    pub fn kill(&mut self, index: usize) {
+        if let Some(worker) = self.workers.get_mut(index) {
+            let _ = worker.kill();
+            let _ = worker.wait();
         }
     }
 }
 
 impl Drop for LoopbackCluster {
     fn drop(&mut self) {
-        for worker in &self.workers {
-            worker.abort();
+        for index in 0..self.workers.len() {
+            self.kill(index);
+        }
+    }
+}
+
+/// The `lakeshore-worker` binary beside the test binary (`target/debug/deps/..`): `cargo test
+/// --workspace` builds it.
+fn worker_binary() -> PathBuf {
+    let test_binary = std::env::current_exe().expect("the test binary's path");
+    let binary = test_binary
+        .parent()
+        .and_then(|deps| deps.parent())
+        .map(|profile| profile.join(format!("lakeshore-worker{}", std::env::consts::EXE_SUFFIX)))
+        .expect("the test binary lives in target/PROFILE/deps");
+    assert!(
+        binary.exists(),
+        "{} is missing: build it with `cargo build --workspace` (`cargo test --workspace` does)",
+        binary.display()
+    );
+    binary
+}
+
+/// Starts one worker on a free port and waits until it listens; its address and process.
+fn start_worker(storage_options: &HashMap<String, String>) -> (String, Child) {
+    let mut command = Command::new(worker_binary());
+    command.args(["--listen", "127.0.0.1:0"]);
+    for (key, value) in storage_options {
+        command
+            .arg("--storage-option")
+            .arg(format!("{key}={value}"));
+    }
+    let mut child = command
+        .env("LAKESHORE_LOG", "warn,lakeshore_worker=info")
+        .stdin(Stdio::null())
+        .stdout(Stdio::null())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap_or_else(|error| panic!("cannot start {command:?}: {error}"));
+    let stderr = child.stderr.take().expect("the worker's stderr is piped");
+    let (listening, address) = mpsc::channel();
+    std::thread::spawn(move || {
+        // Reads the log to its end, so that the worker never blocks on a full pipe; what it
+        // says after it listens goes to the test's own stderr, shown when a test fails.
+        for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+            match line.split("listening on ").nth(1) {
+                Some(address) => {
+                    let _ = listening.send(address.trim().to_string());
+                }
+                None => eprintln!("worker: {line}"),
+            }
+        }
+    });
+    match address.recv_timeout(START_LIMIT) {
+        Ok(address) => (address, child),
+        Err(_) => {
+            let _ = child.kill();
+            panic!("the worker did not listen within {START_LIMIT:?}")
         }
     }
 }

@@ -15,13 +15,23 @@ use lakeshore_engine::distributed::{
 };
 use url::Url;
 
+use crate::channels::WorkerChannels;
 use crate::error::ClusterError;
 use crate::explain::ExplainStages;
 
 /// Queries planned here, run on a fixed set of workers.
-#[derive(Debug, Clone)]
+#[derive(Clone)]
 pub struct ClusterDistribution {
     workers: Vec<Url>,
+    channels: WorkerChannels,
+}
+
+impl std::fmt::Debug for ClusterDistribution {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("ClusterDistribution")
+            .field("workers", &self.workers)
+            .finish_non_exhaustive()
+    }
 }
 
 impl ClusterDistribution {
@@ -40,7 +50,10 @@ impl ClusterDistribution {
         if workers.is_empty() {
             return Err(ClusterError::NoWorkers);
         }
-        Ok(Self { workers })
+        Ok(Self {
+            workers,
+            channels: WorkerChannels::default(),
+        })
     }
 
     pub fn workers(&self) -> &[Url] {
@@ -90,6 +103,7 @@ impl Distribution for ClusterDistribution {
     ) -> SessionStateBuilder {
         let mut session = session
             .with_distributed_worker_resolver(FixedWorkers(self.workers.clone()))
+            .with_distributed_channel_resolver(self.channels.clone())
             .with_distributed_user_codec_arc(codec)
             .with_distributed_desired_task_count_handler(delta_scan_task_count)
             .with_distributed_scale_up_leaf_node_handler(split_delta_scan_into_tasks)

@@ -6,6 +6,7 @@
 //! [`lakeshore_engine::EngineConfig`] (`lakeshore-server --cluster URL,...`). A worker is the
 //! `lakeshore-worker` binary, or [`WorkerServer`] in a process of one's own.
 
+mod channels;
 mod coordinator;
 mod error;
 mod explain;

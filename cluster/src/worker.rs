@@ -14,10 +14,12 @@ use lakeshore_engine::distributed::ScanWorker;
 use tokio::net::TcpListener;
 use tonic::transport::server::TcpIncoming;
 
+use crate::channels::WorkerChannels;
 use crate::error::ClusterError;
 
-/// Builds each task's session from the engine's worker.
-struct LakeshoreSessions(Arc<ScanWorker>);
+/// Builds each task's session from the engine's worker, reaching the other workers (whose
+/// shuffled rows a task reads) through channels shared by every task.
+struct LakeshoreSessions(Arc<ScanWorker>, WorkerChannels);
 
 #[async_trait]
 impl WorkerSessionBuilder for LakeshoreSessions {
@@ -25,7 +27,10 @@ impl WorkerSessionBuilder for LakeshoreSessions {
         &self,
         ctx: WorkerQueryContext,
     ) -> Result<SessionState, DataFusionError> {
-        let builder = ctx.builder.with_distributed_user_codec_arc(self.0.codec());
+        let builder = ctx
+            .builder
+            .with_distributed_user_codec_arc(self.0.codec())
+            .with_distributed_channel_resolver(self.1.clone());
         Ok(self.0.session(builder))
     }
 }
@@ -49,7 +54,8 @@ impl WorkerServer {
             })?;
         let runtime = engine.runtime_env();
         let worker =
-            Worker::from_session_builder(LakeshoreSessions(engine)).with_runtime_env(runtime);
+            Worker::from_session_builder(LakeshoreSessions(engine, WorkerChannels::default()))
+                .with_runtime_env(runtime);
         Ok(Self { listener, worker })
     }
 

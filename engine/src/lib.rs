@@ -20,6 +20,7 @@ mod session;
 mod settings;
 mod sql;
 mod store;
+pub mod text;
 mod timestamps;
 mod write;
 

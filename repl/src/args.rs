@@ -79,6 +79,18 @@ pub struct Args {
           conflicts_with = "connect")]
     demo: Option<String>,
 
+    /// Run queries on a cluster of `lakeshore-worker`s: their URLs (`http://HOST:PORT`),
+    /// comma-separated or repeated. The shell plans each query and the workers scan and
+    /// compute (see docs/cluster.md).
+    #[arg(
+        long,
+        value_name = "URL",
+        env = "LAKESHORE_CLUSTER",
+        value_delimiter = ',',
+        conflicts_with = "connect"
+    )]
+    pub cluster: Vec<String>,
+
     /// Run against a lakeshore-server over Flight SQL: grpc://HOST:PORT, or grpc+tls://HOST:PORT
     /// with --tls-ca. The password comes from LAKESHORE_PASSWORD or is asked for.
     #[arg(long, value_name = "URL")]

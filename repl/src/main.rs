@@ -18,6 +18,7 @@ use std::process::ExitCode;
 use std::sync::Arc;
 
 use anyhow::Result;
+use lakeshore_cluster::ClusterDistribution;
 use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
 use tokio::runtime::Runtime;
 use tracing_subscriber::EnvFilter;
@@ -115,7 +116,11 @@ async fn open_backend(args: &Args, interactive: bool) -> Result<Arc<dyn Backend>
         Some(location) => Some(demo::open_or_create(location, &storage).await?),
         None => args.lake().map(str::to_string),
     };
-    let engine = Engine::open(engine_config(args, lake.clone(), storage)).await?;
+    let mut config = engine_config(args, lake.clone(), storage);
+    if !args.cluster.is_empty() {
+        config.distribution = Some(Arc::new(ClusterDistribution::new(&args.cluster)?));
+    }
+    let engine = Engine::open(config).await?;
     Ok(Arc::new(EmbeddedBackend::new(engine, lake)))
 }
 
@@ -147,6 +152,12 @@ fn greeting(args: &Args, backend: &dyn Backend) -> String {
         env!("CARGO_PKG_VERSION"),
         backend.description()
     );
+    if !args.cluster.is_empty() {
+        greeting.push_str(&format!(
+            "\nQueries run on the cluster of {}.",
+            args.cluster.join(", ")
+        ));
+    }
     if args.connect.is_none() && args.lake().is_none() && args.demo().is_none() {
         greeting.push_str(
             "\nNo lake is open, so the catalog is empty; delta_scan('path') still reads a table by path.\

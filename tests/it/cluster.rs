@@ -1,11 +1,14 @@
 //! Lakeshore on a cluster: a coordinator and two workers on loopback. Tables with deletion
-//! vectors, column mapping and partitions read exactly as the embedded engine reads them, the
-//! plan shows its distributed stages, and a query sent to a worker that is gone ends with an
-//! error that names it, never a wrong answer.
+//! vectors, column mapping and partitions read exactly as the embedded engine reads them, from
+//! disk and from S3 (moto), the plan shows its distributed stages, and a query that loses a
+//! worker, before or while it runs, ends with an error that names it, never part of the answer.
 
-use lakeshore_engine::Engine;
+use arrow::array::AsArray;
+use arrow::datatypes::Int64Type;
+use lakeshore_engine::{Engine, EngineConfig, ErrorKind, StorageOptions};
 use lakeshore_tests::{
-    LoopbackCluster, canonical_rows, collect, delta_scan_sql, engine_without_lake, golden_table,
+    Emulator, LoopbackCluster, StoreKind, canonical_rows, collect, delta_scan_sql,
+    engine_without_lake, golden_table, query_error, upload_table_at, write_lake,
 };
 
 async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
@@ -24,21 +27,38 @@ const TABLES: &[&str] = &[
     "basic-with-inserts-deletes-checkpoint",
 ];
 
+/// Every row of the table `scan` reads, each with the number of its copies: grouping makes
+/// the planner share the scan out between the workers (a bare scan runs whole on the
+/// coordinator), and the counts keep duplicate rows apart.
+fn every_row_grouped(scan: &str) -> String {
+    format!("SELECT *, count(*) AS copies FROM ({scan}) GROUP BY ALL")
+}
+
+/// The rows of `sql` on `coordinator`, after checking that its plan does send work to the
+/// workers: a query that runs whole on the coordinator would prove nothing of the cluster.
+async fn rows_on_the_cluster(coordinator: &Engine, sql: &str) -> Vec<String> {
+    let plan = rows(coordinator, &format!("EXPLAIN {sql}"))
+        .await
+        .join("\n");
+    assert!(
+        plan.contains("DistributedExec") && plan.contains("PortableDeltaScanExec"),
+        "`{sql}` should run in stages on the workers:\n{plan}"
+    );
+    rows(coordinator, sql).await
+}
+
 #[tokio::test(flavor = "multi_thread")]
 async fn golden_tables_read_on_the_cluster_as_embedded() {
     let cluster = LoopbackCluster::start(2).await;
     let coordinator = cluster.coordinator(None).await;
     let embedded = engine_without_lake().await;
     for table in TABLES {
-        let scan = delta_scan_sql(&golden_table(table));
-        let counted = format!("SELECT count(*) AS n FROM ({scan})");
-        for sql in [scan.as_str(), counted.as_str()] {
-            assert_eq!(
-                rows(&coordinator, sql).await,
-                rows(&embedded, sql).await,
-                "{table}: `{sql}` on the cluster"
-            );
-        }
+        let sql = every_row_grouped(&delta_scan_sql(&golden_table(table)));
+        assert_eq!(
+            rows_on_the_cluster(&coordinator, &sql).await,
+            rows(&embedded, &sql).await,
+            "{table}: `{sql}` on the cluster"
+        );
     }
 }
 
@@ -57,7 +77,7 @@ async fn explain_shows_the_stages_the_workers_run() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_query_on_a_lost_worker_fails_with_an_error_naming_it() {
-    let cluster = LoopbackCluster::start(2).await;
+    let mut cluster = LoopbackCluster::start(2).await;
     let coordinator = cluster.coordinator(None).await;
     let scan = delta_scan_sql(&golden_table("dv-partitioned-with-checkpoint"));
     let sql = format!("SELECT part, count(*) AS n FROM ({scan}) GROUP BY part");
@@ -67,15 +87,148 @@ async fn a_query_on_a_lost_worker_fails_with_an_error_naming_it() {
     let lost = cluster.urls()[1].trim_start_matches("http://").to_string();
     // datafusion-distributed does not retry a task elsewhere: the query must fail, and say
     // which worker it could not reach, rather than answer with part of the rows.
-    match collect(&coordinator, &sql).await {
-        Ok(batches) => assert_eq!(canonical_rows(&batches), expected),
+    let error = match collect(&coordinator, &sql).await {
+        Ok(batches) => panic!(
+            "a query over both workers cannot run with one gone, yet it gave {:?}",
+            canonical_rows(&batches)
+        ),
+        Err(error) => error,
+    };
+    let message = error.to_string();
+    assert!(
+        message.contains(&lost),
+        "the error should name {lost}: {message}"
+    );
+    assert_eq!(error.kind(), ErrorKind::Unavailable, "{message}");
+}
+
+/// The test lake with `gold.numbers`: the integers 1 to [`NUMBERS`], written in four commits,
+/// so that each worker has files of its own to send.
+const NUMBERS: i64 = 1_000_000;
+
+/// How many numbers share a remainder in the join of the kill test.
+const MATCHES: i64 = 500;
+
+async fn lake_with_numbers() -> (tempfile::TempDir, String) {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let uri = lake.path().display().to_string();
+    let writer = Engine::open(EngineConfig::for_lake(uri.clone()))
+        .await
+        .unwrap_or_else(|error| panic!("the test lake should open: {error}"));
+    let quarter = NUMBERS / 4;
+    for part in 0..4 {
+        let (first, last) = (part * quarter + 1, (part + 1) * quarter);
+        let select = format!("SELECT value AS n FROM generate_series({first}, {last})");
+        let sql = match part {
+            0 => format!("CREATE TABLE gold.numbers AS {select}"),
+            _ => format!("INSERT INTO gold.numbers {select}"),
+        };
+        rows(&writer, &sql).await;
+    }
+    (lake, uri)
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_worker_killed_mid_query_never_leaves_part_of_the_answer() {
+    let (_lake, uri) = lake_with_numbers().await;
+    let mut cluster = LoopbackCluster::start(2).await;
+    let coordinator = std::sync::Arc::new(cluster.coordinator(Some(uri)).await);
+    let lost = cluster.urls()[1].trim_start_matches("http://").to_string();
+    // A join of the table with itself, both sides shuffled between the workers: each number
+    // meets the [`MATCHES`] numbers with its remainder, seconds of work in a debug build.
+    let sql = format!(
+        "SELECT count(*) AS n, sum(a.n) AS total FROM gold.numbers a \
+         JOIN gold.numbers b ON a.n % {keys} = b.n % {keys}",
+        keys = NUMBERS / MATCHES
+    );
+    let plan = rows(&coordinator, &format!("EXPLAIN {sql}"))
+        .await
+        .join("\n");
+    assert!(plan.contains("NetworkShuffleExec"), "{plan}");
+    let expected = (NUMBERS * MATCHES, MATCHES * NUMBERS * (NUMBERS + 1) / 2);
+    let started = std::time::Instant::now();
+    let running = {
+        let coordinator = coordinator.clone();
+        tokio::spawn(async move {
+            let outcome = collect(&coordinator, &sql).await;
+            eprintln!("the query ended after {:?}", started.elapsed());
+            outcome
+        })
+    };
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let killed_while_running = !running.is_finished();
+    cluster.kill(1);
+    let outcome = running
+        .await
+        .expect("the query's task ends without a panic");
+    eprintln!("killed while the query ran: {killed_while_running}");
+    match outcome {
+        // The query had finished before the kill: then its answer is whole.
+        Ok(batches) => {
+            eprintln!("the query answered");
+            let numbers = batches[0].column(0).as_primitive::<Int64Type>();
+            let totals = batches[0].column(1).as_primitive::<Int64Type>();
+            assert_eq!(
+                (numbers.value(0), totals.value(0)),
+                expected,
+                "a query that ends without an error has its whole answer"
+            );
+        }
         Err(error) => {
             let message = error.to_string();
+            eprintln!("the query failed: {message} ({:?})", error.kind());
             assert!(
                 message.contains(&lost),
                 "the error should name {lost}: {message}"
             );
-            assert!(!message.contains("panicked"), "not a panic: {message}");
+            assert_eq!(
+                error.kind(),
+                ErrorKind::Unavailable,
+                "a client may run it again: {message}"
+            );
         }
+    }
+}
+
+/// Golden tables in S3: the coordinator plans with its credentials, and each worker reads the
+/// files with its own, since a plan never carries any.
+#[tokio::test(flavor = "multi_thread")]
+async fn golden_tables_in_s3_read_on_the_cluster_with_the_workers_own_credentials() {
+    let emulator = Emulator::start(StoreKind::Moto);
+    let options = emulator.storage_options();
+    let storage = StorageOptions::global(options.clone());
+    let config = || EngineConfig {
+        storage: storage.clone(),
+        ..EngineConfig::default()
+    };
+    let embedded = Engine::open(config())
+        .await
+        .unwrap_or_else(|error| panic!("an engine over S3 should open: {error}"));
+    let cluster = LoopbackCluster::start_with(2, &options).await;
+    let coordinator = cluster.coordinator_with(config()).await;
+    for table in &TABLES[..3] {
+        let uri = emulator.uri(&format!("golden/{table}"));
+        upload_table_at(&golden_table(table), &uri, &options);
+        let sql = every_row_grouped(&format!("SELECT * FROM delta_scan('{uri}')"));
+        assert_eq!(
+            rows_on_the_cluster(&coordinator, &sql).await,
+            rows(&embedded, &sql).await,
+            "{table}: `{sql}` on the cluster"
+        );
+    }
+
+    // Workers whose credential S3 refuses: the coordinator's good one never reaches them.
+    let refused = LoopbackCluster::start_with(2, &emulator.wrong_storage_options()).await;
+    let coordinator = refused.coordinator_with(config()).await;
+    let uri = emulator.uri(&format!("golden/{}", TABLES[0]));
+    let sql = every_row_grouped(&format!("SELECT * FROM delta_scan('{uri}')"));
+    let message = query_error(&coordinator, &sql).await;
+    assert!(
+        message.contains(&uri),
+        "the error should name {uri}: {message}"
+    );
+    for secret in emulator.secrets() {
+        assert!(!message.contains(&secret), "no credential in: {message}");
     }
 }

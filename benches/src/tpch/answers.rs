@@ -14,7 +14,8 @@ use anyhow::{Context, Result, bail};
 use arrow::array::RecordBatch;
 use arrow::csv::ReaderBuilder;
 use arrow::datatypes::{DataType, Field, Schema};
-use arrow::util::display::{ArrayFormatter, FormatOptions};
+use arrow::util::display::FormatOptions;
+use lakeshore_engine::text::rows_as_text;
 
 const TOLERANCE: f64 = 1e-4;
 
@@ -28,23 +29,7 @@ pub struct Answer {
 impl Answer {
     pub fn of_batches(batches: &[RecordBatch]) -> Result<Self> {
         let columns = batches.first().map_or(0, RecordBatch::num_columns);
-        let options = FormatOptions::default();
-        let mut rows = Vec::new();
-        for batch in batches {
-            let formatters = batch
-                .columns()
-                .iter()
-                .map(|column| ArrayFormatter::try_new(column.as_ref(), &options))
-                .collect::<Result<Vec<_>, _>>()?;
-            for row in 0..batch.num_rows() {
-                rows.push(
-                    formatters
-                        .iter()
-                        .map(|formatter| formatter.value(row).to_string())
-                        .collect(),
-                );
-            }
-        }
+        let rows = rows_as_text(batches, &FormatOptions::default())?;
         Ok(Self { columns, rows })
     }
 

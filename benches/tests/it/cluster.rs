@@ -1,4 +1,4 @@
-//! TPC-H at scale factor 0.01 on a cluster of two workers on loopback: every one of the 22
+//! TPC-H at scale factor 0.1 on a cluster of two workers on loopback: every one of the 22
 //! answers equals the embedded engine's over the same lake. Each table is written in two
 //! commits (two data files), so that every scan is shared between the workers.
 
@@ -23,7 +23,7 @@ const TABLES: &[(&str, &str)] = &[
 
 fn generate(out: &Path) {
     let generated = Command::new(env!("CARGO_BIN_EXE_lakeshore-bench"))
-        .args(["tpch-gen", "--sf", "0.01", "--out"])
+        .args(["tpch-gen", "--sf", "0.1", "--out"])
         .arg(out)
         .output()
         .expect("run lakeshore-bench tpch-gen");
@@ -80,7 +80,7 @@ fn query(number: u32) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_01() {
+async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_1() {
     let generated = tempfile::tempdir().expect("a temporary folder");
     let out = generated.path().to_path_buf();
     tokio::task::spawn_blocking(move || generate(&out))

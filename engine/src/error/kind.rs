@@ -33,7 +33,9 @@ impl EngineError {
     pub fn kind(&self) -> ErrorKind {
         match self {
             EngineError::InvalidLocation { .. } | EngineError::Config(_) => ErrorKind::InvalidInput,
-            EngineError::Lake { .. } => ErrorKind::Unavailable,
+            EngineError::Lake { .. }
+            | EngineError::WorkerUnreachable { .. }
+            | EngineError::WorkerLost { .. } => ErrorKind::Unavailable,
             EngineError::Table { .. } | EngineError::Definitions { .. } => ErrorKind::Broken,
             EngineError::ReadOnly(_) => ErrorKind::ReadOnly,
             EngineError::PermissionDenied(_) => ErrorKind::PermissionDenied,

@@ -55,6 +55,22 @@ pub enum EngineError {
     #[error("catalog definitions at {location}: {}", redact(reason))]
     Definitions { location: String, reason: String },
 
+    /// A query on a cluster could not reach one of its workers (see `distributed`): nothing
+    /// is wrong with the statement, and it may succeed once the worker is back.
+    #[error(
+        "cannot reach the cluster's worker at {worker}: the connection failed, so the query \
+         stopped (is lakeshore-worker running there?)"
+    )]
+    WorkerUnreachable { worker: String },
+
+    /// A query on a cluster lost its connection to a worker mid-way (the worker died or the
+    /// network failed): no part of the answer is given, and it may succeed once run again.
+    #[error(
+        "lost the connection to the cluster's worker at {worker} while the query ran, so it \
+         stopped; run it again once the worker is back"
+    )]
+    WorkerLost { worker: String },
+
     /// Planning or running a statement failed.
     #[error("{}", redact(&describe_datafusion(.0)))]
     // Not `#[from]`: that would also make it the `source()`, and error reporters that walk the

@@ -1,5 +1,6 @@
 //! `lakeshore-server --cluster URL,...`: the same endpoint and catalog, the work done by
-//! workers. Answers equal the embedded engine's, and `EXPLAIN` shows the workers' stages.
+//! workers. Answers equal the embedded engine's, `EXPLAIN` shows the workers' stages, and a
+//! cluster whose workers cannot be reached answers UNAVAILABLE, naming them.
 
 use lakeshore_engine::{Engine, EngineConfig};
 use lakeshore_tests::{LoopbackCluster, canonical_rows, collect};
@@ -39,4 +40,43 @@ async fn a_server_on_a_cluster_answers_as_the_engine_and_explains_its_stages() {
     .unwrap_or_else(|error| panic!("EXPLAIN should run: {error}"));
     let plan = canonical_rows(&explained).join("\n");
     assert!(plan.contains("PortableDeltaScanExec"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_that_cannot_be_reached_make_queries_unavailable_and_are_named() {
+    let lake = test_lake();
+    // Two ports that were free a moment ago: nothing listens there.
+    let gone: Vec<String> = (0..2)
+        .map(|_| {
+            let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+            format!("127.0.0.1:{}", listener.local_addr().unwrap().port())
+        })
+        .collect();
+    let workers = gone
+        .iter()
+        .map(|address| format!("http://{address}"))
+        .collect::<Vec<_>>()
+        .join(",");
+    let server = TestServer::start(lake.path(), &["--cluster", &workers]);
+    let mut client = server.client().await;
+    let sql = "SELECT currency, count(*) AS n FROM silver.sales_store_orders GROUP BY currency";
+    let status = match query(&mut client, sql).await {
+        Ok(batches) => panic!("`{sql}` cannot run without its workers, yet it gave {batches:?}"),
+        Err(status) => status,
+    };
+    assert_eq!(
+        status.code(),
+        tonic::Code::Unavailable,
+        "a client may retry once the workers are back: {status:?}"
+    );
+    assert!(
+        gone.iter()
+            .any(|address| status.message().contains(address)),
+        "the message should name the worker it could not reach: {}",
+        status.message()
+    );
+    // The server itself goes on: a query that needs no worker still runs.
+    query(&mut client, "SELECT 1 AS one")
+        .await
+        .unwrap_or_else(|error| panic!("the server should keep serving: {error}"));
 }

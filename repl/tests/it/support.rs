@@ -116,6 +116,7 @@ pub fn lakeshore(args: &[&str]) -> Command {
     command
         .args(args)
         .env_remove("LAKESHORE_LAKE")
+        .env_remove("LAKESHORE_CLUSTER")
         .env_remove("RUST_LOG")
         .stdin(Stdio::null());
     command
