@@ -87,21 +87,23 @@ impl Drop for LoopbackCluster {
     }
 }
 
-/// The `lakeshore-worker` binary beside the test binary (`target/debug/deps/..`): `cargo test
-/// --workspace` builds it.
+/// The `lakeshore-worker` binary of the same build: beside this program (a benchmark in
+/// `target/PROFILE/`), or one folder up from it (a test binary in `target/PROFILE/deps/`).
+/// `cargo test --workspace` builds it.
 fn worker_binary() -> PathBuf {
-    let test_binary = std::env::current_exe().expect("the test binary's path");
-    let binary = test_binary
-        .parent()
-        .and_then(|deps| deps.parent())
-        .map(|profile| profile.join(format!("lakeshore-worker{}", std::env::consts::EXE_SUFFIX)))
-        .expect("the test binary lives in target/PROFILE/deps");
-    assert!(
-        binary.exists(),
-        "{} is missing: build it with `cargo build --workspace` (`cargo test --workspace` does)",
-        binary.display()
-    );
-    binary
+    let program = std::env::current_exe().expect("this program's path");
+    let name = format!("lakeshore-worker{}", std::env::consts::EXE_SUFFIX);
+    let folders = program.ancestors().skip(1).take(2);
+    let found = folders
+        .map(|folder| folder.join(&name))
+        .find(|path| path.exists());
+    found.unwrap_or_else(|| {
+        panic!(
+            "no {name} beside {}: build it with `cargo build --workspace` (`cargo test \
+             --workspace` does)",
+            program.display()
+        )
+    })
 }
 
 /// Starts one worker on a free port and waits until it listens; its address and process.

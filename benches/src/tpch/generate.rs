@@ -37,6 +37,11 @@ pub struct TpchGenArgs {
     /// exist yet).
     #[arg(long, value_name = "DIR")]
     out: PathBuf,
+    /// Write each table (but the tiny nation and region) as this many commits of one of
+    /// dbgen's parts each, as a lake appended to over time: a cluster shares a scan out by
+    /// whole files.
+    #[arg(long, value_name = "N", default_value_t = 1)]
+    parts: usize,
 }
 
 /// Batches handed from the generating thread to the writer at a time.
@@ -52,7 +57,19 @@ pub async fn run(args: &TpchGenArgs) -> Result<()> {
     let engine = Engine::open(EngineConfig::for_lake(lake_uri(out)?)).await?;
     for &table in TABLES {
         let started = Instant::now();
-        let rows = write_table(&engine, table, args.sf).await?;
+        let parts = match table {
+            "nation" | "region" => 1,
+            _ => args.parts.max(1),
+        };
+        let mut rows = 0;
+        for part in 1..=parts {
+            let mode = match part {
+                1 => IngestMode::Create,
+                _ => IngestMode::Append,
+            };
+            let generator = generator(table, args.sf, part, parts)?;
+            rows += write_part(&engine, table, generator, mode).await?;
+        }
         eprintln!(
             "{SCHEMA}.{table}: {rows} rows in {:.1} s",
             started.elapsed().as_secs_f64()
@@ -72,10 +89,14 @@ pub fn lake_uri(dir: &Path) -> Result<String> {
         .with_context(|| format!("{} is not UTF-8", absolute.display()))
 }
 
-/// Generates `table` on a blocking thread while the engine writes what is ready, so both
-/// cores work; returns the rows written.
-async fn write_table(engine: &Engine, table: &str, sf: f64) -> Result<u64> {
-    let generator = generator(table, sf)?;
+/// Runs `generator` (of `table`) on a blocking thread while the engine writes what is ready
+/// in one commit, so both cores work; returns the rows written.
+async fn write_part(
+    engine: &Engine,
+    table: &str,
+    generator: Box<dyn RecordBatchReader + Send>,
+    mode: IngestMode,
+) -> Result<u64> {
     let schema = without_views(&generator.schema());
     let (sender, receiver) = tokio::sync::mpsc::channel(BATCHES_IN_FLIGHT);
     let target = schema.clone();
@@ -96,24 +117,30 @@ async fn write_table(engine: &Engine, table: &str, sf: f64) -> Result<u64> {
     });
     let input = Box::pin(RecordBatchStreamAdapter::new(schema, batches));
     let rows = engine
-        .ingest(&format!("{SCHEMA}.{table}"), input, IngestMode::Create)
+        .ingest(&format!("{SCHEMA}.{table}"), input, mode)
         .await
         .with_context(|| format!("writing {SCHEMA}.{table}"))?;
     producer.await.context("the generating thread")?;
     Ok(rows)
 }
 
-/// The Arrow generator of one table at scale factor `sf`, in one part.
-fn generator(table: &str, sf: f64) -> Result<Box<dyn RecordBatchReader + Send>> {
+/// The Arrow generator of part `part` (from 1) of `parts` of one table at scale factor `sf`.
+fn generator(
+    table: &str,
+    sf: f64,
+    part: usize,
+    parts: usize,
+) -> Result<Box<dyn RecordBatchReader + Send>> {
+    let (part, parts) = (part as i32, parts as i32);
     Ok(match table {
-        "nation" => Box::new(NationArrow::new(NationGenerator::new(sf, 1, 1))),
-        "region" => Box::new(RegionArrow::new(RegionGenerator::new(sf, 1, 1))),
-        "part" => Box::new(PartArrow::new(PartGenerator::new(sf, 1, 1))),
-        "supplier" => Box::new(SupplierArrow::new(SupplierGenerator::new(sf, 1, 1))),
-        "partsupp" => Box::new(PartSuppArrow::new(PartSuppGenerator::new(sf, 1, 1))),
-        "customer" => Box::new(CustomerArrow::new(CustomerGenerator::new(sf, 1, 1))),
-        "orders" => Box::new(OrderArrow::new(OrderGenerator::new(sf, 1, 1))),
-        "lineitem" => Box::new(LineItemArrow::new(LineItemGenerator::new(sf, 1, 1))),
+        "nation" => Box::new(NationArrow::new(NationGenerator::new(sf, part, parts))),
+        "region" => Box::new(RegionArrow::new(RegionGenerator::new(sf, part, parts))),
+        "part" => Box::new(PartArrow::new(PartGenerator::new(sf, part, parts))),
+        "supplier" => Box::new(SupplierArrow::new(SupplierGenerator::new(sf, part, parts))),
+        "partsupp" => Box::new(PartSuppArrow::new(PartSuppGenerator::new(sf, part, parts))),
+        "customer" => Box::new(CustomerArrow::new(CustomerGenerator::new(sf, part, parts))),
+        "orders" => Box::new(OrderArrow::new(OrderGenerator::new(sf, part, parts))),
+        "lineitem" => Box::new(LineItemArrow::new(LineItemGenerator::new(sf, part, parts))),
         other => bail!("no TPC-H table {other}"),
     })
 }

@@ -4,6 +4,7 @@
 //! (DuckDB with its delta extension, Polars), the engines alternating query by query.
 
 mod answers;
+mod cluster;
 mod generate;
 mod layout;
 mod peer;
@@ -18,6 +19,7 @@ use futures::TryStreamExt;
 use lakeshore_engine::{Engine, EngineConfig};
 
 use self::answers::{Answer, check, reference_dir};
+use self::cluster::{BenchCluster, task_count};
 use self::generate::lake_uri;
 pub use self::generate::{TpchGenArgs, run as generate};
 use self::layout::{SCHEMA, read_scale_factor};
@@ -63,6 +65,11 @@ pub struct TpchArgs {
     /// against the same build under the same load. May be repeated.
     #[arg(long = "versus", value_name = "KEY=VALUE")]
     versus: Vec<String>,
+
+    /// Also runs the queries on a cluster of N `lakeshore-worker` processes on loopback (built
+    /// beside this program), as the second session, and counts the bytes sent to the workers.
+    #[arg(long, value_name = "N", conflicts_with = "versus")]
+    cluster: Option<usize>,
 }
 
 /// One query's outcome, per engine.
@@ -72,8 +79,10 @@ struct QueryReport {
     /// Whether the answer matched the reference; `None` without a reference for this scale.
     checked: Option<Result<(), String>>,
     rows: u64,
-    /// The second session's (`--versus`) best time and check.
+    /// The second session's (`--versus` or `--cluster`) best time and check.
     versus: Option<(Duration, Option<Result<(), String>>)>,
+    /// With `--cluster`: the bytes sent to the workers per run, and the tasks they ran.
+    sent: Option<(u64, usize)>,
     peers: Vec<PeerOutcome>,
 }
 
@@ -88,17 +97,32 @@ pub fn run(args: &TpchArgs) -> Result<()> {
         .build()?;
     let sf = read_scale_factor(&args.data)?;
     let reference = sf.and_then(reference_dir);
-    let mut config = EngineConfig::for_lake(lake_uri(&args.data)?);
-    config.read_only = true;
-    let engine = runtime.block_on(Engine::open(config))?;
+    let lake = lake_uri(&args.data)?;
+    let config = || {
+        let mut config = EngineConfig::for_lake(lake.clone());
+        config.read_only = true;
+        config
+    };
+    let engine = runtime.block_on(Engine::open(config()))?;
     let (catalog, _) = engine.default_schema();
     // Unqualified names (`lineitem`), as the standard text has them, resolve in the lake's
     // `tpch` schema: what a Flight SQL client's current schema does.
     let engine = engine.with_default_schema(&catalog, SCHEMA);
     runtime.block_on(apply_settings(&engine, &args.settings))?;
-    let versus = match args.versus.is_empty() {
-        true => None,
-        false => {
+    let cluster = match args.cluster {
+        Some(workers) => Some(runtime.block_on(BenchCluster::start(workers))?),
+        None => None,
+    };
+    let versus = match (&cluster, args.versus.is_empty()) {
+        (Some(cluster), _) => {
+            let coordinator = runtime
+                .block_on(cluster.coordinator(config()))?
+                .with_default_schema(&catalog, SCHEMA);
+            runtime.block_on(apply_settings(&coordinator, &args.settings))?;
+            Some(coordinator)
+        }
+        (None, true) => None,
+        (None, false) => {
             // A session of its own over the same lake and tables, `--set` included.
             let versus = engine.with_default_schema(&catalog, SCHEMA);
             runtime.block_on(apply_settings(&versus, &args.versus))?;
@@ -118,10 +142,13 @@ pub fn run(args: &TpchArgs) -> Result<()> {
         let mut ours = Runs::default();
         let mut theirs = Runs::default();
         let mut peer_runs: Vec<Vec<PeerRun>> = peers.iter().map(|_| Vec::new()).collect();
+        let mut sent = 0;
         for _ in 0..iterations {
             ours.run(&runtime, &engine, query, &sql)?;
             if let Some(versus) = &versus {
+                let before = cluster.as_ref().map_or(0, BenchCluster::bytes_sent);
                 theirs.run(&runtime, versus, query, &sql)?;
+                sent += cluster.as_ref().map_or(0, BenchCluster::bytes_sent) - before;
             }
             for (peer, runs) in peers.iter_mut().zip(peer_runs.iter_mut()) {
                 runs.push(peer.run(query)?);
@@ -144,6 +171,13 @@ pub fn run(args: &TpchArgs) -> Result<()> {
                 .answer
                 .map(|answer| (theirs.best, check_answer(&answer))),
             peers: peer_runs.into_iter().map(best_of).collect(),
+            sent: match (&cluster, &versus) {
+                (Some(_), Some(coordinator)) => Some((
+                    sent / iterations as u64,
+                    runtime.block_on(task_count(coordinator, &sql))?,
+                )),
+                _ => None,
+            },
         };
         eprintln!("q{query:02}: {}", millis(report.lakeshore));
         reports.push(report);
@@ -247,8 +281,15 @@ fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport], args: 
     let mut header = vec!["query".to_string(), "lakeshore".to_string()];
     let compared = reports.iter().any(|report| report.versus.is_some());
     if compared {
-        header.push("lakeshore --versus".to_string());
+        header.push(match args.cluster {
+            Some(workers) => format!("lakeshore on {workers} workers"),
+            None => "lakeshore --versus".to_string(),
+        });
         header.push("ratio".to_string());
+    }
+    if args.cluster.is_some() {
+        header.push("bytes to workers".to_string());
+        header.push("tasks".to_string());
     }
     for peer in peers {
         header.push(peer.name.clone());
@@ -266,6 +307,10 @@ fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport], args: 
                 _ => millis(*time),
             });
             cells.push(format!("{:.2}", ratio(report.lakeshore, *time)));
+        }
+        if let Some((bytes, tasks)) = report.sent {
+            cells.push(bytes.to_string());
+            cells.push(tasks.to_string());
         }
         for outcome in &report.peers {
             match outcome {
@@ -295,11 +340,18 @@ fn print_report(sf: Option<f64>, peers: &[Peer], reports: &[QueryReport], args: 
     if !args.settings.is_empty() {
         println!("Lakeshore's settings: {}.", args.settings.join(", "));
     }
-    if compared {
-        println!(
+    match args.cluster {
+        Some(workers) => println!(
+            "`lakeshore on {workers} workers`: the same queries planned here and run on \
+             {workers} lakeshore-worker processes on loopback; ratio = lakeshore / it. \
+             Bytes to workers: what one run sends them (plans and shuffle requests); tasks: \
+             the tasks its stages run."
+        ),
+        None if compared => println!(
             "`lakeshore --versus`: a second session with {} on top; ratio = lakeshore / it.",
             args.versus.join(", ")
-        );
+        ),
+        None => {}
     }
     match sf {
         Some(sf) => println!(
@@ -323,6 +375,16 @@ fn print_totals(peers: &[Peer], reports: &[QueryReport]) {
         let versus: Duration = versus_times.iter().sum();
         cells.push(millis(versus));
         cells.push(format!("{:.2}", ratio(all, versus)));
+    }
+    let sent: Vec<(u64, usize)> = reports.iter().filter_map(|report| report.sent).collect();
+    if !sent.is_empty() {
+        cells.push(sent.iter().map(|(bytes, _)| bytes).sum::<u64>().to_string());
+        cells.push(
+            sent.iter()
+                .map(|(_, tasks)| tasks)
+                .sum::<usize>()
+                .to_string(),
+        );
     }
     for index in 0..peers.len() {
         let (mut ours, mut theirs, mut count) = (Duration::ZERO, Duration::ZERO, 0);

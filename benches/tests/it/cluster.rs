@@ -1,6 +1,7 @@
 //! TPC-H at scale factor 0.1 on a cluster of two workers on loopback: every one of the 22
 //! answers equals the embedded engine's over the same lake. Each table is written in two
-//! commits (two data files), so that every scan is shared between the workers.
+//! commits (`tpch-gen --parts 2`: two data files), so that every scan is shared between the
+//! workers.
 
 use std::path::Path;
 use std::process::Command;
@@ -9,21 +10,9 @@ use futures::TryStreamExt;
 use lakeshore_engine::{Engine, EngineConfig};
 use lakeshore_tests::{LoopbackCluster, canonical_rows};
 
-/// The TPC-H tables and the integer key that halves each.
-const TABLES: &[(&str, &str)] = &[
-    ("nation", "n_nationkey"),
-    ("region", "r_regionkey"),
-    ("part", "p_partkey"),
-    ("supplier", "s_suppkey"),
-    ("partsupp", "ps_partkey"),
-    ("customer", "c_custkey"),
-    ("orders", "o_orderkey"),
-    ("lineitem", "l_orderkey"),
-];
-
 fn generate(out: &Path) {
     let generated = Command::new(env!("CARGO_BIN_EXE_lakeshore-bench"))
-        .args(["tpch-gen", "--sf", "0.1", "--out"])
+        .args(["tpch-gen", "--sf", "0.1", "--parts", "2", "--out"])
         .arg(out)
         .output()
         .expect("run lakeshore-bench tpch-gen");
@@ -45,29 +34,6 @@ async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
     canonical_rows(&batches)
 }
 
-/// Copies each generated table into `lake` in two commits: rows with an even key, then the
-/// others.
-async fn write_in_two_files(generated: &Path, lake: &Path) {
-    std::fs::create_dir_all(lake.join("tpch")).expect("a schema folder");
-    let engine = Engine::open(EngineConfig::for_lake(lake.display().to_string()))
-        .await
-        .unwrap_or_else(|error| panic!("the lake should open: {error}"));
-    for (table, key) in TABLES {
-        let source = generated.join("tpch").join(table);
-        let source = format!("delta_scan('{}')", source.display());
-        rows(
-            &engine,
-            &format!("CREATE TABLE tpch.{table} AS SELECT * FROM {source} WHERE {key} % 2 = 0"),
-        )
-        .await;
-        rows(
-            &engine,
-            &format!("INSERT INTO tpch.{table} SELECT * FROM {source} WHERE {key} % 2 <> 0"),
-        )
-        .await;
-    }
-}
-
 fn query(number: u32) -> String {
     let path = Path::new(env!("CARGO_MANIFEST_DIR"))
         .join("../sql/tpch")
@@ -86,10 +52,7 @@ async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_1() {
     tokio::task::spawn_blocking(move || generate(&out))
         .await
         .expect("tpch-gen ran");
-    let lake = tempfile::tempdir().expect("a temporary folder");
-    write_in_two_files(generated.path(), lake.path()).await;
-
-    let lake_uri = lake.path().display().to_string();
+    let lake_uri = generated.path().display().to_string();
     let embedded = Engine::open(EngineConfig::for_lake(lake_uri.clone()))
         .await
         .unwrap_or_else(|error| panic!("the lake should open: {error}"))
@@ -100,15 +63,15 @@ async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_1() {
         .await
         .with_default_schema("lake", "tpch");
 
-    let plan = rows(&coordinator, &format!("EXPLAIN {}", query(1)))
-        .await
-        .join("\n");
-    assert!(
-        plan.contains("DistributedExec") && plan.contains("PortableDeltaScanExec"),
-        "Q1 should run in stages on the workers:\n{plan}"
-    );
     for number in 1..=22 {
         let sql = query(number);
+        let plan = rows(&coordinator, &format!("EXPLAIN {sql}"))
+            .await
+            .join("\n");
+        assert!(
+            plan.contains("DistributedExec") && plan.contains("PortableDeltaScanExec"),
+            "Q{number:02} should run in stages on the workers:\n{plan}"
+        );
         assert_eq!(
             rows(&coordinator, &sql).await,
             rows(&embedded, &sql).await,
