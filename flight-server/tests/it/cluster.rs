@@ -18,12 +18,23 @@ async fn a_server_on_a_cluster_answers_as_the_engine_and_explains_its_stages() {
         .await
         .unwrap_or_else(|error| panic!("the lake should open: {error}"));
     let mut client = server.client().await;
+    // Tables of several files (a scan is shared out by whole files), each grouped so that the
+    // planner sends the scans to the workers (a bare scan runs whole in the server); `GROUP BY
+    // ALL` with a count keeps every row and its copies.
     for sql in [
-        "SELECT * FROM silver.customers",
+        "SELECT *, count(*) AS copies FROM bronze.raw_orders GROUP BY ALL",
         "SELECT currency, count(*) AS n, sum(total) AS total FROM silver.sales_store_orders GROUP BY currency",
-        "SELECT * FROM golden.primitives",
-        "SELECT * FROM golden.decimals",
+        "SELECT *, count(*) AS copies FROM silver.sales_store_orders GROUP BY ALL",
+        "SELECT *, count(*) AS copies FROM golden.decimals GROUP BY ALL",
     ] {
+        let explained = query(&mut client, &format!("EXPLAIN {sql}"))
+            .await
+            .unwrap_or_else(|error| panic!("EXPLAIN {sql} should run: {error}"));
+        let plan = canonical_rows(&explained).join("\n");
+        assert!(
+            plan.contains("DistributedExec"),
+            "`{sql}` should run in stages: {plan}"
+        );
         let served = query(&mut client, sql)
             .await
             .unwrap_or_else(|error| panic!("`{sql}` should run on the cluster: {error}"));
