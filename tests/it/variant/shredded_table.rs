@@ -142,8 +142,6 @@ fn variants(rows: &[(i64, Option<&str>)], stored: &Stored) -> ArrayRef {
 
 fn json_of(variants: &VariantArray) -> Vec<Option<String>> {
     (0..variants.len())
-        .map(|row| {
-            (!variants.is_null(row)).then(|| variants.value(row).to_json_string().unwrap())
-        })
+        .map(|row| (!variants.is_null(row)).then(|| variants.value(row).to_json_string().unwrap()))
         .collect()
 }

@@ -17,6 +17,7 @@
 
 use std::collections::HashMap;
 use std::fmt;
+use std::hash::{Hash, Hasher};
 use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StructArray};
@@ -233,7 +234,7 @@ fn is_plain_variant(fields: &Fields) -> bool {
 
 /// A file's shredded variant column, read whole and folded back into the `metadata` and
 /// `value` of the unshredded form, in the types of `target`.
-#[derive(Debug, Eq, Hash)]
+#[derive(Debug, Eq)]
 struct UnshredVariant {
     /// The column as the file stores it.
     stored: Arc<dyn PhysicalExpr>,
@@ -243,7 +244,16 @@ struct UnshredVariant {
     column: String,
 }
 
-// Not derived: a derived `eq` would move out of the `Arc<dyn PhysicalExpr>`.
+// Not derived: a derived `eq` would move out of the `Arc<dyn PhysicalExpr>`; `hash` goes with it.
+impl Hash for UnshredVariant {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        self.stored.hash(state);
+        self.target.hash(state);
+        self.table.hash(state);
+        self.column.hash(state);
+    }
+}
+
 impl PartialEq for UnshredVariant {
     fn eq(&self, other: &Self) -> bool {
         self.stored.eq(&other.stored)
