@@ -10,6 +10,8 @@
 //! - Column statistics come from the log ([`LogStatistics`]) for the columns delta-rs leaves
 //!   unknown, so joins are planned from their sizes; unless the session says not to collect
 //!   statistics (`datafusion.execution.collect_statistics`), as for a plain Parquet table.
+//! - For a table with variant columns, each file's columns are mapped to the scan's by an
+//!   adapter that reads shredded variants whole and folds them back ([`Unshredding`]).
 
 use std::sync::Arc;
 
@@ -21,13 +23,15 @@ use datafusion::error::Result;
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::log_statistics::LogStatistics;
+use super::variant::Unshredding;
 
-/// `scan` (a plan delta-rs built) with its Parquet scans adapted to `options` and given the
-/// log's statistics.
+/// `scan` (a plan delta-rs built) with its Parquet scans adapted to `options`, given the log's
+/// statistics, and reading variants through `unshredding`.
 pub(crate) fn adapt(
     scan: Arc<dyn ExecutionPlan>,
     options: &ConfigOptions,
     statistics: Option<&LogStatistics>,
+    unshredding: Option<&Unshredding>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let row_filters = options.execution.parquet.pushdown_filters;
     let statistics = statistics.filter(|_| options.execution.collect_statistics);
@@ -38,10 +42,13 @@ pub(crate) fn adapt(
         let adapted = parquet.and_then(|(config, source)| {
             let changes_filters =
                 source.table_parquet_options().global.pushdown_filters != row_filters;
-            if !changes_filters && statistics.is_none() {
+            if !changes_filters && statistics.is_none() && unshredding.is_none() {
                 return None;
             }
             let mut builder = FileScanConfigBuilder::from(config.clone());
+            if let Some(unshredding) = unshredding {
+                builder = builder.with_expr_adapter(Some(unshredding.adapter_for(config)));
+            }
             if changes_filters {
                 builder = builder
                     .with_source(Arc::new(source.clone().with_pushdown_filters(row_filters)));

@@ -1,5 +1,7 @@
 //! A worker's snapshots, by table and version: each is read from the log once and then shared
-//! by every task that scans it, since a version of a Delta table never changes.
+//! by every task that scans it, since a version of a Delta table never changes. They are read
+//! as the coordinator reads a table, with the reader features that our scan reads hidden from
+//! delta-rs (see `readable_features`).
 
 use std::num::NonZeroUsize;
 use std::sync::Arc;
@@ -10,6 +12,7 @@ use parking_lot::Mutex;
 use tokio::sync::OnceCell;
 use url::Url;
 
+use super::readable_features::{self, Hiding};
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
 use crate::store::ObjectStores;
@@ -51,13 +54,24 @@ impl PinnedSnapshots {
             location: url.to_string(),
             reason: e.to_string(),
         })?;
+        readable_features::open_hiding(
+            |hidden| self.load_through(&parsed, version, hidden),
+            |table| table,
+        )
+        .await
+    }
+
+    /// The table at `url` as of `version`, read through `hidden`, as the coordinator reads it
+    /// (so the scans planned here read what the coordinator's read).
+    async fn load_through(&self, url: &Url, version: u64, hidden: Hiding) -> Result<DeltaTable> {
+        let store = Arc::new(hidden(self.stores.root_store(url)?));
         self.stores
-            .table_builder(&parsed, None)?
+            .table_builder(url, Some(store))?
             .with_version(version)
             .load()
             .await
             .map_err(|e| EngineError::Table {
-                table: display_url(&parsed),
+                table: display_url(url),
                 reason: format!(
                     "cannot read version {version}: {}",
                     super::describe_delta_error(&e)

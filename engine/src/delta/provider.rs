@@ -20,7 +20,7 @@ use super::limit_guard::keep_limit;
 use super::log_statistics::LogStatistics;
 use super::parquet_scan;
 use super::portable_scan::{PortableDeltaScanExec, ScanDescription};
-use super::variant::VariantColumns;
+use super::variant::{Unshredding, VariantColumns};
 use crate::error::EngineError;
 
 /// Set on a coordinator's session (a [`datafusion::prelude::SessionConfig`] extension): its
@@ -39,6 +39,8 @@ pub(crate) struct DeltaTableProvider {
     table: Option<DeltaTable>,
     /// The columns holding variants, read as JSON text; none when the table has none.
     variants: Option<VariantColumns>,
+    /// How its Parquet scans read those columns (shredded ones folded back).
+    unshredding: Option<Unshredding>,
     /// The scan's schema, with variants as strings.
     schema: SchemaRef,
     /// The log's column statistics of the snapshot scanned; none for a change feed.
@@ -114,6 +116,9 @@ impl DeltaTableProvider {
             scan,
             statistics: snapshot.as_ref().and_then(LogStatistics::of),
             table: snapshot,
+            unshredding: variants
+                .as_ref()
+                .map(|variants| Unshredding::new(name, variants)),
             variants,
             schema,
         }
@@ -132,15 +137,20 @@ impl DeltaTableProvider {
         error.context(format!("table {}", self.name))
     }
 
-    /// The scan delta-rs planned, its Parquet scan adapted to `state`, with variants turned
-    /// into JSON text and a pushed limit kept.
+    /// The scan delta-rs planned, its Parquet scan adapted to `state` and reading shredded
+    /// variants whole, with variants turned into JSON text and a pushed limit kept.
     fn finish(
         &self,
         state: &dyn Session,
         scan: Arc<dyn ExecutionPlan>,
         limit: Option<usize>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let scan = parquet_scan::adapt(scan, state.config_options(), self.statistics.as_ref())?;
+        let scan = parquet_scan::adapt(
+            scan,
+            state.config_options(),
+            self.statistics.as_ref(),
+            self.unshredding.as_ref(),
+        )?;
         let scan = keep_limit(scan, limit);
         Ok(match &self.variants {
             Some(variants) => variants.wrap(scan),

@@ -15,7 +15,7 @@ use url::Url;
 use super::DeltaTableProvider;
 use super::diagnosis::table_error;
 use super::log_cache::LogFileCache;
-use super::readable_features::{self, ReadableFeaturesHidden};
+use super::readable_features::{self, Hiding};
 use super::statement_reads::accepted_since;
 use crate::error::{EngineError, Result};
 use crate::location::display_url;
@@ -192,13 +192,8 @@ impl TableRefresher {
     }
 
     async fn load(&self, checked_at: Instant) -> Result<HeldTable> {
-        let (mut table, mut log_files) = self.open(ReadableFeaturesHidden::new).await?;
-        if readable_features::listed_in(&table) {
-            tracing::debug!(table = %self.name, "its checkpoint lists a readable feature; reading it anew");
-            (table, log_files) = self
-                .open(ReadableFeaturesHidden::with_checkpoints_rewritten)
-                .await?;
-        }
+        let (table, log_files) =
+            readable_features::open_hiding(|hidden| self.open(hidden), |(table, _)| table).await?;
         let commit = self.listing_from(&table).await?.commit_of(&table);
         let scan = self.scan_of(&table).await?;
         log_files.clear();
@@ -213,10 +208,7 @@ impl TableRefresher {
 
     /// The table at its latest version, read through `hidden` (which hides readable features)
     /// over a cache of the log files read.
-    async fn open(
-        &self,
-        hidden: fn(Arc<dyn ObjectStore>) -> ReadableFeaturesHidden,
-    ) -> Result<(DeltaTable, Arc<LogFileCache>)> {
+    async fn open(&self, hidden: Hiding) -> Result<(DeltaTable, Arc<LogFileCache>)> {
         let log_files = Arc::new(LogFileCache::new(self.stores.root_store(&self.url)?));
         let store = Arc::new(hidden(log_files.clone()));
         let table = self

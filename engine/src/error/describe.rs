@@ -149,7 +149,8 @@ fn describe_schema(error: &SchemaError) -> String {
     message
 }
 
-fn describe_arrow(error: &ArrowError) -> String {
+/// An Arrow failure in words, without the library's prefix (`Invalid argument error: `).
+pub(crate) fn describe_arrow(error: &ArrowError) -> String {
     match error {
         ArrowError::ExternalError(inner) => match inner.downcast_ref::<DataFusionError>() {
             Some(error) => describe_datafusion(error),

@@ -10,6 +10,7 @@ use datafusion::error::DataFusionError;
 pub use kind::ErrorKind;
 
 use crate::store::secrets::redact;
+pub(crate) use describe::describe_arrow;
 use describe::describe_datafusion;
 
 /// Everything that can go wrong in the engine, each naming what failed. Messages that may quote

@@ -1,7 +1,8 @@
-//! Reading tables that list reader features delta-rs refuses although its scan reads them.
+//! Reading tables that list reader features delta-rs refuses although its scan (as we adapt
+//! it) reads them.
 //!
 //! delta-rs 1.1 checks a table's reader features against a fixed list before it scans, and
-//! refuses every feature outside it. Two that Spark writes are missing from that list:
+//! refuses every feature outside it. Some that Spark writes are missing from that list:
 //!
 //! - `vacuumProtocolCheck` is a reader-writer feature only so that old clients, which would not
 //!   know to check the protocol before a VACUUM, refuse the table; the Delta protocol asks
@@ -10,6 +11,10 @@
 //!   float to double, a wider decimal, date to timestamp_ntz, ...). Files written before keep
 //!   the narrow physical type; the scan reads them as the table's wide type, and statistics and
 //!   partition values are read in the wide type too (see tests/it/type_widening.rs).
+//! - `variantShredding` (and `variantShredding-preview`): variants stored with part of each
+//!   value in a typed column. delta-rs' scan would lose that part, so ours reads each file's
+//!   variants whole and folds them back (see `delta/variant/unshred.rs` and
+//!   tests/it/variant.rs); hiding the feature is only sound together with that scan.
 //!
 //! This object store shows delta-rs each commit's protocol action without those features
 //! (`commit.rs`), so such a table reads as the protocol intends. A checkpoint must be rewritten
@@ -22,6 +27,7 @@ mod checkpoint;
 mod commit;
 
 use std::fmt;
+use std::future::Future;
 use std::ops::Range;
 use std::sync::Arc;
 
@@ -38,12 +44,38 @@ use object_store::{
 use self::checkpoint::RewrittenCheckpoints;
 use self::commit::{is_commit, without_readable_features};
 
-/// Reader features that delta-rs refuses and its scan reads, as the protocol spells them.
+/// Reader features that delta-rs refuses and our scan of its plan reads, as the protocol
+/// spells them.
 const READABLE_FEATURES: &[&str] = &[
     "vacuumProtocolCheck",
     "typeWidening",
     "typeWidening-preview",
+    "variantShredding",
+    "variantShredding-preview",
 ];
+
+/// How a store is shown without readable features: [`ReadableFeaturesHidden::new`] or
+/// [`ReadableFeaturesHidden::with_checkpoints_rewritten`].
+pub(crate) type Hiding = fn(Arc<dyn ObjectStore>) -> ReadableFeaturesHidden;
+
+/// A table opened by `open` through a store that hides readable features: in its commits, and
+/// when the snapshot still lists one (its checkpoint showed it), in its checkpoints too.
+/// `table_of` finds the table in what `open` returns.
+pub(crate) async fn open_hiding<T, E, Opened>(
+    open: impl Fn(Hiding) -> Opened,
+    table_of: impl Fn(&T) -> &DeltaTable,
+) -> std::result::Result<T, E>
+where
+    Opened: Future<Output = std::result::Result<T, E>>,
+{
+    let opened = open(ReadableFeaturesHidden::new).await?;
+    let table = table_of(&opened);
+    if !listed_in(table) {
+        return Ok(opened);
+    }
+    tracing::debug!(table = %table.table_url(), "its checkpoint lists a readable feature; reading it anew");
+    open(ReadableFeaturesHidden::with_checkpoints_rewritten).await
+}
 
 /// Whether the snapshot `table` holds lists a readable feature: through this store, only a
 /// checkpoint can have shown it.
