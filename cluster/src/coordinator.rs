@@ -10,6 +10,8 @@ use datafusion_distributed::{
     DesiredTaskCountEvent, DesiredTaskCountEventResponse, DistributedExt, DistributedLeafExec,
     ScaleUpLeafNodeEvent, ScaleUpLeafNodeEventResponse, SessionStateBuilderExt, WorkerResolver,
 };
+use futures::FutureExt;
+use futures::future::BoxFuture;
 use lakeshore_engine::distributed::{
     DeltaScanCodec, Distribution, delta_scan_files, split_delta_scan,
 };
@@ -86,12 +88,15 @@ fn worker_url(text: &str) -> Result<Url, ClusterError> {
     Ok(url)
 }
 
-/// The workers, as the planner asks for them.
-struct FixedWorkers(Vec<Url>);
+/// The workers a query is planned and routed on: the cluster's, but those lost lately.
+struct LiveWorkers {
+    workers: Vec<Url>,
+    channels: WorkerChannels,
+}
 
-impl WorkerResolver for FixedWorkers {
+impl WorkerResolver for LiveWorkers {
     fn get_urls(&self) -> Result<Vec<Url>, DataFusionError> {
-        Ok(self.0.clone())
+        Ok(self.channels.health().live(&self.workers))
     }
 }
 
@@ -102,7 +107,10 @@ impl Distribution for ClusterDistribution {
         codec: Arc<DeltaScanCodec>,
     ) -> SessionStateBuilder {
         let mut session = session
-            .with_distributed_worker_resolver(FixedWorkers(self.workers.clone()))
+            .with_distributed_worker_resolver(LiveWorkers {
+                workers: self.workers.clone(),
+                channels: self.channels.clone(),
+            })
             .with_distributed_channel_resolver(self.channels.clone())
             .with_distributed_user_codec_arc(codec)
             .with_distributed_desired_task_count_handler(delta_scan_task_count)
@@ -112,6 +120,18 @@ impl Distribution for ClusterDistribution {
             Some(inner) => session.with_query_planner(Arc::new(ExplainStages { inner })),
             None => session,
         }
+    }
+
+    fn workers_lost(&self) -> u64 {
+        self.channels.health().losses()
+    }
+
+    fn probe_workers(&self) -> BoxFuture<'_, ()> {
+        self.channels.probe(&self.workers).boxed()
+    }
+
+    fn reruns(&self) -> usize {
+        self.workers.len()
     }
 }
 

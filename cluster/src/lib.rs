@@ -10,6 +10,7 @@ mod channels;
 mod coordinator;
 mod error;
 mod explain;
+mod health;
 mod worker;
 
 pub use coordinator::ClusterDistribution;

@@ -14,6 +14,7 @@ use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::prelude::SessionContext;
+use futures::future::BoxFuture;
 
 pub use crate::delta::DeltaScanCodec;
 use crate::delta::{PinnedSnapshots, PortableDeltaScanExec};
@@ -22,12 +23,33 @@ use crate::store::{LakeObjectStoreRegistry, ObjectStores, StorageOptions};
 /// Turns an engine's session into a coordinator's: given in [`crate::EngineConfig`], it adds a
 /// distributed planner to the session and registers `codec` with it, so that the Delta scans in
 /// the stages it ships can be encoded.
+///
+/// A cluster loses workers. A query that fails having lost one before its first row runs
+/// again, up to [`Distribution::reruns`] times, and the distribution plans it on the workers
+/// left: see `rerun.rs`.
 pub trait Distribution: fmt::Debug + Send + Sync {
     fn coordinate(
         &self,
         session: SessionStateBuilder,
         codec: Arc<DeltaScanCodec>,
     ) -> SessionStateBuilder;
+
+    /// How many times the cluster has lost a worker since it was opened. A distribution that
+    /// does not count them (the default) never has a query run again.
+    fn workers_lost(&self) -> u64 {
+        0
+    }
+
+    /// Finds out which workers are gone, counting them lost: a query may first fail on what
+    /// one worker says of another.
+    fn probe_workers(&self) -> BoxFuture<'_, ()> {
+        Box::pin(std::future::ready(()))
+    }
+
+    /// How many times a query that lost a worker may run again.
+    fn reruns(&self) -> usize {
+        0
+    }
 }
 
 /// The number of data files a portable Delta scan reads; `None` for any other plan. A planner

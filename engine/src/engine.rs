@@ -24,8 +24,9 @@ use crate::changes::plan_change;
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
 use crate::delta::{DeltaReads, DeltaScanFunction, PortableScans, tables_read_by};
-use crate::distributed::coordinator_codec;
+use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::rerun::execute_on_cluster;
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
 use crate::sql::ParsedStatement;
@@ -46,6 +47,8 @@ pub struct Engine {
     places: Arc<Places>,
     /// The access policy every statement is checked against; `None` is unrestricted.
     policy: Option<Arc<Policy>>,
+    /// The cluster queries run on; `None` runs them in this process.
+    distribution: Option<Arc<dyn Distribution>>,
 }
 
 impl Engine {
@@ -157,6 +160,7 @@ impl Engine {
             stores,
             places,
             policy,
+            distribution: config.distribution,
         })
     }
 
@@ -183,6 +187,7 @@ impl Engine {
             stores: self.stores.clone(),
             places: self.places.clone(),
             policy: Some(policy),
+            distribution: self.distribution.clone(),
         }
     }
 
@@ -247,6 +252,7 @@ impl Engine {
             stores: self.stores.clone(),
             places: self.places.clone(),
             policy: self.policy.clone(),
+            distribution: self.distribution.clone(),
         }
     }
 
@@ -270,7 +276,10 @@ impl Engine {
             return explain_analyze(frame, self.watch_requests()).await;
         }
         let tables = tables_read_by(frame.logical_plan());
-        let stream = frame.execute_stream().await?;
+        let stream = match &self.distribution {
+            Some(cluster) => execute_on_cluster(frame, cluster.as_ref()).await?,
+            None => frame.execute_stream().await?,
+        };
         if tables.is_empty() {
             return Ok(stream);
         }

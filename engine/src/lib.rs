@@ -16,6 +16,7 @@ mod engine;
 mod error;
 mod functions;
 mod location;
+mod rerun;
 mod session;
 mod settings;
 mod sql;

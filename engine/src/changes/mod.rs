@@ -15,7 +15,7 @@ use datafusion::execution::session_state::SessionState;
 use datafusion::logical_expr::{DdlStatement, EmptyRelation, LogicalPlan, WriteOp};
 
 pub(crate) use ingest::ingest;
-pub(crate) use read_only::{refuse_writes, write_of};
+pub(crate) use read_only::{first_write, refuse_writes, write_of};
 
 use crate::catalog::{LakeCatalog, sql_name};
 use crate::error::{EngineError, Result};

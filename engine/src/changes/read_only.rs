@@ -9,6 +9,14 @@ use crate::error::{EngineError, Result};
 
 /// Fails with [`EngineError::ReadOnly`], naming the statement, when `plan` would write.
 pub(crate) fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
+    match first_write(plan) {
+        Some(statement) => Err(EngineError::ReadOnly(statement.to_string())),
+        None => Ok(()),
+    }
+}
+
+/// What the first write in `plan` is called, when it has one.
+pub(crate) fn first_write(plan: &LogicalPlan) -> Option<&'static str> {
     let mut write = None;
     // The closure never fails, so neither does the walk.
     let _ = plan.apply(|node| {
@@ -19,10 +27,7 @@ pub(crate) fn refuse_writes(plan: &LogicalPlan) -> Result<()> {
             TreeNodeRecursion::Continue
         })
     });
-    match write {
-        Some(statement) => Err(EngineError::ReadOnly(statement.to_string())),
-        None => Ok(()),
-    }
+    write
 }
 
 /// What `node` is called, when it writes: a table, the catalog or files.
