@@ -1,15 +1,20 @@
-//! Text layouts of a result for the `table` format: a bordered table (the layout of arrow's
-//! pretty printer), narrowed to fit a terminal when its width is known, and the expanded
-//! layout of psql's `\x`, one line per column.
+//! Text layouts of a result for the `table` format: a bordered table in the style of arrow's
+//! pretty printer, drawn by comfy-table and narrowed to fit a terminal when its width is known,
+//! and the expanded layout of psql's `\x`, one line per column.
 
+use comfy_table::{ContentArrangement, Row, Table};
 use unicode_width::UnicodeWidthStr;
+
+/// arrow's pretty printer's borders, as a comfy-table preset: `+---+` lines above the header,
+/// under it and under the last row, `|` around and between columns, nothing between rows.
+const ARROW_BORDERS: &str = "||--+-++|    ++++++";
 
 /// Columns are not narrowed below this many characters to fit the terminal; a table that
 /// still does not fit runs past its edge (and `\x` shows it better).
 const NARROWEST_COLUMN: usize = 6;
 
 /// Marks a value cut short.
-const ELLIPSIS: char = '…';
+const ELLIPSIS: &str = "…";
 
 /// A result as text: column names and the values of the rows shown.
 pub struct TextTable {
@@ -20,31 +25,74 @@ pub struct TextTable {
 impl TextTable {
     /// The width of the bordered table with no value cut short.
     pub fn natural_width(&self) -> usize {
-        let widths = self.natural_column_widths();
-        widths.iter().sum::<usize>() + border_width(widths.len())
+        let widths = self.comfy_table(false).column_max_content_widths();
+        bordered_width(widths.into_iter().map(usize::from))
     }
 
     /// The bordered table, with columns narrowed (and their values cut short) so that it is
-    /// at most `max_width` wide, when given.
+    /// at most `max_width` wide, when given. Each line of a value of several lines is cut on
+    /// its own.
     pub fn bordered(&self, max_width: Option<usize>) -> String {
-        let mut widths = self.natural_column_widths();
+        let mut table = self.comfy_table(max_width.is_some());
         if let Some(max_width) = max_width {
-            let budget = max_width.saturating_sub(border_width(widths.len()));
-            let cap = widest_fitting_cap(&widths, budget).max(NARROWEST_COLUMN);
-            for width in &mut widths {
-                *width = (*width).min(cap);
+            let narrowest = bordered_width(
+                table
+                    .column_max_content_widths()
+                    .into_iter()
+                    .map(|width| usize::from(width).min(NARROWEST_COLUMN)),
+            );
+            // comfy-table keeps the columns that fit in an equal share of the width and
+            // narrows the others to share what is left. Given at least the width of the
+            // narrowest layout, it leaves wide columns NARROWEST_COLUMN characters. (Its
+            // LowerBoundary constraint is weighed against the share of every column, narrow
+            // ones too, and would cut columns of a table that fits.)
+            table
+                .set_content_arrangement(ContentArrangement::Dynamic)
+                .set_width(u16::try_from(max_width.max(narrowest)).unwrap_or(u16::MAX))
+                .set_truncation_indicator(ELLIPSIS)
+                // A line holds no line break: a value too wide is cut at the column's width,
+                // not at its last space before it.
+                .set_delimiter('\n');
+        }
+        let mut out = String::new();
+        for line in table.lines() {
+            out.push_str(&line);
+            out.push('\n');
+        }
+        out
+    }
+
+    /// The table for comfy-table: the header, then one table row per line of each row (there
+    /// are no lines between rows, so a row of several lines looks the same), each held to
+    /// one line when values are `cut` to their column's width.
+    fn comfy_table(&self, cut: bool) -> Table {
+        let mut table = Table::new();
+        table.load_preset(ARROW_BORDERS);
+        let mut header = Row::from(&self.headers);
+        if cut {
+            let height = self.headers.iter().map(|name| name.split('\n').count());
+            header.max_height(height.max().unwrap_or(1));
+        }
+        table.set_header(header);
+        for row in &self.rows {
+            let cells: Vec<Vec<&str>> = row
+                .iter()
+                .map(|value| value.split('\n').collect())
+                .collect();
+            let height = cells.iter().map(Vec::len).max().unwrap_or(1);
+            for line_no in 0..height {
+                let mut line = Row::from(
+                    cells
+                        .iter()
+                        .map(|lines| lines.get(line_no).copied().unwrap_or("")),
+                );
+                if cut {
+                    line.max_height(1);
+                }
+                table.add_row(line);
             }
         }
-        let border = border_line(&widths);
-        let mut out = String::new();
-        out.push_str(&border);
-        push_row(&mut out, &self.headers, &widths);
-        out.push_str(&border);
-        for row in &self.rows {
-            push_row(&mut out, row, &widths);
-        }
-        out.push_str(&border);
-        out
+        table
     }
 
     /// One block per row, one line per column: `name | value`, under a `-[ RECORD n ]-` line.
@@ -83,79 +131,12 @@ impl TextTable {
         }
         out
     }
-
-    /// The widest line of each column's name and values.
-    fn natural_column_widths(&self) -> Vec<usize> {
-        self.headers
-            .iter()
-            .enumerate()
-            .map(|(column, header)| {
-                self.rows
-                    .iter()
-                    .filter_map(|row| row.get(column))
-                    .chain(std::iter::once(header))
-                    .flat_map(|cell| cell.split('\n'))
-                    .map(|line| line.width())
-                    .max()
-                    .unwrap_or(0)
-            })
-            .collect()
-    }
 }
 
-/// Characters taken by borders and padding: `| a | b |` has 3 per column and 1 more.
-fn border_width(columns: usize) -> usize {
-    3 * columns + 1
-}
-
-/// The largest column width `cap` with `sum(min(width, cap)) <= budget`: the narrow columns
-/// keep their width and the wide ones share what is left.
-fn widest_fitting_cap(widths: &[usize], budget: usize) -> usize {
-    let total: usize = widths.iter().sum();
-    if total <= budget {
-        return widths.iter().copied().max().unwrap_or(0);
-    }
-    let mut sorted = widths.to_vec();
-    sorted.sort_unstable();
-    let mut narrow_total = 0;
-    for (index, width) in sorted.iter().enumerate() {
-        let wide_columns = sorted.len() - index;
-        let cap = (budget.saturating_sub(narrow_total)) / wide_columns;
-        if cap < *width {
-            return cap;
-        }
-        narrow_total += width;
-    }
-    budget
-}
-
-fn border_line(widths: &[usize]) -> String {
-    let mut line = String::from("+");
-    for width in widths {
-        line.push_str(&"-".repeat(width + 2));
-        line.push('+');
-    }
-    line.push('\n');
-    line
-}
-
-/// One row, as many lines high as its tallest cell.
-fn push_row(out: &mut String, cells: &[String], widths: &[usize]) {
-    let cell_lines: Vec<Vec<&str>> = cells
-        .iter()
-        .map(|cell| cell.split('\n').collect())
-        .collect();
-    let height = cell_lines.iter().map(Vec::len).max().unwrap_or(1);
-    for line_no in 0..height {
-        out.push('|');
-        for (lines, width) in cell_lines.iter().zip(widths) {
-            let text = lines.get(line_no).copied().unwrap_or("");
-            out.push(' ');
-            out.push_str(&pad(&cut_to_width(text, *width), *width));
-            out.push_str(" |");
-        }
-        out.push('\n');
-    }
+/// The width of a bordered table of columns this wide: `| a | b |` takes 3 characters per
+/// column and 1 more.
+fn bordered_width(column_widths: impl ExactSizeIterator<Item = usize>) -> usize {
+    3 * column_widths.len() + 1 + column_widths.sum::<usize>()
 }
 
 /// `text` padded with spaces to `width` display columns.
@@ -180,7 +161,7 @@ fn cut_to_width(text: &str, width: usize) -> String {
         cut.push(character);
         used += char_width;
     }
-    cut.push(ELLIPSIS);
+    cut.push_str(ELLIPSIS);
     cut
 }
 
@@ -233,5 +214,129 @@ mod tests {
             "-".repeat(19 - 13)
         );
         assert_eq!(text, expected);
+    }
+
+    /// Each line's width on a terminal.
+    fn widths(text: &str) -> Vec<usize> {
+        text.lines().map(UnicodeWidthStr::width).collect()
+    }
+
+    #[test]
+    fn the_borders_are_those_of_arrows_pretty_printer() {
+        let batch = arrow::array::RecordBatch::try_from_iter([
+            (
+                "id",
+                std::sync::Arc::new(arrow::array::Int64Array::from(vec![1, 22]))
+                    as arrow::array::ArrayRef,
+            ),
+            (
+                "description",
+                std::sync::Arc::new(arrow::array::StringArray::from(vec![
+                    "a rather long description of the thing",
+                    "short",
+                ])),
+            ),
+        ])
+        .expect("a batch");
+        let arrow_text = arrow::util::pretty::pretty_format_batches(&[batch])
+            .expect("arrow's table")
+            .to_string();
+        assert_eq!(sample().bordered(None), format!("{arrow_text}\n"));
+    }
+
+    #[test]
+    fn a_table_that_just_fits_is_not_cut() {
+        // Many narrow columns and a wide one: the wide one keeps its width when the whole
+        // table fits, however little room the average column would have.
+        let mut headers: Vec<String> = (0..9).map(|n| format!("{n}")).collect();
+        headers.push("wide".into());
+        let mut row: Vec<String> = (0..9).map(|n| format!("{n}")).collect();
+        row.push("w".repeat(30));
+        let table = TextTable {
+            headers,
+            rows: vec![row],
+        };
+        let width = table.natural_width();
+        assert_eq!(width, 10 * 3 + 1 + 9 + 30);
+        let text = table.bordered(Some(width));
+        assert_eq!(text, table.bordered(None));
+        assert!(!text.contains('…'), "{text}");
+        assert!(widths(&text).iter().all(|line| *line == width), "{text}");
+    }
+
+    #[test]
+    fn columns_are_not_narrowed_below_six_characters() {
+        let table = TextTable {
+            headers: vec!["a".into(), "b".into(), "c".into()],
+            rows: vec![vec!["x".repeat(20), "y".repeat(20), "z".into()]],
+        };
+        let text = table.bordered(Some(10));
+        // Two columns of 6 and one of 1, which runs past the 10 columns asked for.
+        assert!(
+            widths(&text)
+                .iter()
+                .all(|line| *line == 3 * 3 + 1 + 6 + 6 + 1),
+            "{text}"
+        );
+        assert!(text.contains("| xxxxx… | yyyyy… | z |"), "{text}");
+    }
+
+    #[test]
+    fn wide_characters_are_counted_as_two_columns() {
+        let table = TextTable {
+            headers: vec!["city".into(), "mood".into()],
+            rows: vec![
+                vec!["東京".into(), "🦀🦀".into()],
+                vec!["Zürich".into(), "ok".into()],
+            ],
+        };
+        let text = table.bordered(None);
+        assert!(text.contains("| 東京   | 🦀🦀 |"), "{text}");
+        assert!(text.contains("| Zürich | ok   |"), "{text}");
+        assert!(widths(&text).iter().all(|line| *line == 17), "{text}");
+
+        // Cut short, a wide character that does not fit before the '…' is left out whole.
+        let table = TextTable {
+            headers: vec!["n".into(), "name".into()],
+            rows: vec![vec!["1".into(), "東京都新宿区西新宿二丁目".into()]],
+        };
+        let text = table.bordered(Some(20));
+        assert!(widths(&text).iter().all(|line| *line == 20), "{text}");
+        assert!(text.contains("| 1 | 東京都新宿…  |"), "{text}");
+    }
+
+    #[test]
+    fn each_line_of_a_value_of_several_lines_is_cut_on_its_own() {
+        let table = TextTable {
+            headers: vec!["id".into(), "text".into()],
+            rows: vec![
+                vec![
+                    "1".into(),
+                    "first line, rather long\nsecond\nthird line, long too".into(),
+                ],
+                vec!["2".into(), "one".into()],
+            ],
+        };
+        let whole = table.bordered(None);
+        assert!(
+            whole.contains(
+                "| 1  | first line, rather long |\n\
+                 |    | second                  |\n\
+                 |    | third line, long too    |\n\
+                 | 2  | one                     |\n"
+            ),
+            "{whole}"
+        );
+        let text = table.bordered(Some(20));
+        assert!(widths(&text).iter().all(|line| *line == 20), "{text}");
+        assert!(
+            text.contains(
+                "| 1  | first line… |\n\
+                 |    | second      |\n\
+                 |    | third line… |\n\
+                 | 2  | one         |\n"
+            ),
+            "{text}"
+        );
     }
 }
