@@ -77,16 +77,19 @@ async fn explain_shows_the_stages_the_workers_run() {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_query_answers_whole_after_a_worker_is_lost() {
-    let mut cluster = LoopbackCluster::start(2).await;
+    let mut cluster = LoopbackCluster::start(3).await;
     let coordinator = cluster.coordinator(None).await;
     let scan = delta_scan_sql(&golden_table("dv-partitioned-with-checkpoint"));
     let sql = every_row_grouped(&scan);
     let expected = rows(&engine_without_lake().await, &sql).await;
     assert_eq!(rows_on_the_cluster(&coordinator, &sql).await, expected);
-    // The coordinator finds the worker gone as the query runs and runs it again without it
-    // (with one worker left, datafusion-distributed runs the whole plan in the coordinator).
+    // The coordinator finds the worker gone as the query runs and runs it again without it;
+    // the next queries are planned on the two workers left.
     cluster.kill(1);
     assert_eq!(rows(&coordinator, &sql).await, expected);
+    assert_eq!(rows_on_the_cluster(&coordinator, &sql).await, expected);
+    // With one worker left, datafusion-distributed runs the whole plan in the coordinator.
+    cluster.kill(2);
     assert_eq!(rows(&coordinator, &sql).await, expected);
 }
 
