@@ -61,6 +61,10 @@ export LAKESHORE_SUPERSET_PYTHON="$superset_venv/bin/python"
 # Errors must never show users a stack trace; with backtraces on, a test sees one if it leaks.
 export RUST_BACKTRACE=1
 
+# The cluster tests start real lakeshore-worker processes, and `cargo test` builds a
+# package's binaries only for that package's own integration tests: build them all first.
+cargo build --workspace --bins
+
 # Each test binary ends with its own "test result" line; the last line sums them all, so the
 # run closes on the whole count rather than on the last (possibly empty) binary's.
 log="$(mktemp)"
