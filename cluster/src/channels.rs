@@ -47,24 +47,33 @@ impl WorkerChannels {
         &self.health
     }
 
-    /// Asks each of `workers` not already lost whether it is there, and counts those that do
-    /// not answer as lost: a query can fail first on what a worker says of another one.
-    pub(crate) async fn probe(&self, workers: &[Url]) {
+    /// Asks each of `workers` not already lost whether it is there, counts those that do not
+    /// answer as lost (a query can fail first on what a worker says of another one), and gives
+    /// how many answered.
+    pub(crate) async fn probe(&self, workers: &[Url]) -> usize {
         let live = self.health.live(workers);
-        join_all(live.iter().map(|url| async move {
+        let answers = join_all(live.iter().map(|url| async move {
             let answer = tokio::time::timeout(PROBE_TIMEOUT, async {
                 let mut channel = self.get_worker_client_for_url(url).await?;
                 channel.get_worker_info(GetWorkerInfoRequest {}).await
             })
             .await;
-            // A refused connection or a broken channel counted the loss where it failed.
-            if answer.is_err() {
-                let worker = worker_name(url);
-                tracing::warn!("the worker at {worker} did not answer within {PROBE_TIMEOUT:?}");
-                self.health.lose(&worker);
+            match answer {
+                Ok(Ok(_)) => true,
+                // A refused connection or a broken channel counted the loss where it failed.
+                Ok(Err(_)) => false,
+                Err(_) => {
+                    let worker = worker_name(url);
+                    tracing::warn!(
+                        "the worker at {worker} did not answer within {PROBE_TIMEOUT:?}"
+                    );
+                    self.health.lose(&worker);
+                    false
+                }
             }
         }))
         .await;
+        answers.into_iter().filter(|answered| *answered).count()
     }
 }
 

@@ -126,7 +126,7 @@ impl Distribution for ClusterDistribution {
         self.channels.health().losses()
     }
 
-    fn probe_workers(&self) -> BoxFuture<'_, ()> {
+    fn probe_workers(&self) -> BoxFuture<'_, usize> {
         self.channels.probe(&self.workers).boxed()
     }
 

@@ -40,10 +40,11 @@ pub trait Distribution: fmt::Debug + Send + Sync {
         0
     }
 
-    /// Finds out which workers are gone, counting them lost: a query may first fail on what
-    /// one worker says of another.
-    fn probe_workers(&self) -> BoxFuture<'_, ()> {
-        Box::pin(std::future::ready(()))
+    /// Asks the workers not lost lately whether they are there, counting those that do not
+    /// answer as lost (a query may first fail on what one worker says of another), and gives
+    /// how many answered.
+    fn probe_workers(&self) -> BoxFuture<'_, usize> {
+        Box::pin(std::future::ready(0))
     }
 
     /// How many times a query that lost a worker may run again.

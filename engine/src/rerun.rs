@@ -6,7 +6,8 @@
 //! is run again when it fails before its first batch, never after (its client would see rows
 //! twice). Statements that write are never run twice. Analytic queries (aggregates, joins,
 //! sorts) yield their first batch late, so most of a query's run is covered; a long stream of
-//! plain rows that loses a worker midway fails, naming it.
+//! plain rows that loses a worker midway fails, naming it. So does a query when no worker answers
+//! any more: the cluster is down, and its operator and clients should hear it.
 
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
@@ -36,12 +37,13 @@ pub(crate) async fn execute_on_cluster(
         if reruns_left == 0 {
             return Err(error);
         }
-        if cluster.workers_lost() == lost_before {
-            // The failure may be a worker's account of another one it lost.
-            cluster.probe_workers().await;
-            if cluster.workers_lost() == lost_before {
-                return Err(error);
-            }
+        // The failure may be a worker's account of another one it lost, so the workers are
+        // asked even when this run counted no loss.
+        let answering = cluster.probe_workers().await;
+        if cluster.workers_lost() == lost_before || answering == 0 {
+            // Not a lost worker's doing, or no worker left to run on: a cluster that is down
+            // says so (UNAVAILABLE, naming a worker) rather than run on the coordinator alone.
+            return Err(error);
         }
         tracing::warn!("a query lost a cluster worker and runs again on the others: {error}");
         reruns_left -= 1;
