@@ -3,13 +3,11 @@
 //! unshredded file with files shredded as a number, an object (nested, with a residual
 //! `value`) and a list, so `typed_value` has a different type in each file.
 
-use std::path::{Path, PathBuf};
+use std::path::Path;
 
 use arrow::datatypes::{DataType, Field, Fields};
 use lakeshore_engine::Engine;
-use lakeshore_tests::{
-    LoopbackCluster, assert_names_table_and_cause, engine_without_lake, query_error,
-};
+use lakeshore_tests::{LoopbackCluster, engine_without_lake};
 
 use super::shredded_table::{DataFile, Layout, Stored, write_table};
 use crate::lake_catalog::rows;
@@ -244,33 +242,43 @@ async fn shredded_variants_read_on_a_cluster_as_embedded() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn variants_shredded_inside_a_struct_are_refused_naming_the_column() {
+async fn variants_shredded_inside_structs_and_lists_read_as_the_values_written() {
     let dir = tempfile::tempdir().unwrap();
-    let table: PathBuf = dir.path().join("nested");
-    write_table(
-        &table,
-        Layout::InStruct,
-        &["variantShredding-preview"],
-        &[DataFile {
-            rows: vec![(1, Some("1")), (2, Some(r#""two""#))],
-            stored: Stored::ShreddedAs(DataType::Int64),
-        }],
-    );
     let engine = engine_without_lake().await;
-    let message = query_error(
-        &engine,
-        &format!("SELECT s FROM delta_scan('{}')", table.display()),
-    )
-    .await;
-    assert_names_table_and_cause(&message, &table, &["shredded"]);
-    assert!(message.contains("column s "), "{message}");
-    // Columns without variants read.
-    assert_eq!(
-        rows(
-            &engine,
-            &format!("SELECT id FROM delta_scan('{}')", table.display())
-        )
-        .await,
-        ["id=1", "id=2"]
-    );
+    for (layout, name, reads) in [
+        (
+            Layout::InStruct,
+            "in_struct",
+            [
+                "SELECT id, s FROM delta_scan('{t}')",
+                "SELECT id, s.v AS v FROM delta_scan('{t}')",
+            ],
+        ),
+        (
+            Layout::InList,
+            "in_list",
+            [
+                "SELECT id, l FROM delta_scan('{t}')",
+                "SELECT id, l[1] AS v FROM delta_scan('{t}')",
+            ],
+        ),
+    ] {
+        let shredded = dir.path().join(format!("{name}_shredded"));
+        write_table(
+            &shredded,
+            layout,
+            &["variantShredding-preview"],
+            &files(true),
+        );
+        let plain = dir.path().join(format!("{name}_plain"));
+        write_table(&plain, layout, &[], &files(false));
+        let (shredded, plain) = (path_of(&shredded), path_of(&plain));
+        for sql in reads {
+            let read = same_rows(&engine, sql, &shredded, &plain).await;
+            assert_eq!(read.len(), 23, "{sql}");
+            // The shredded values are there, not only the residual `value`.
+            let row = read.iter().find(|row| row.starts_with("id=10 |"));
+            assert!(row.is_some_and(|row| row.contains("42")), "{sql}: {read:?}");
+        }
+    }
 }

@@ -7,7 +7,8 @@
 use std::path::Path;
 use std::sync::Arc;
 
-use arrow::array::{Array, ArrayRef, Int64Array, RecordBatch, StringArray, StructArray};
+use arrow::array::{Array, ArrayRef, Int64Array, ListArray, RecordBatch, StringArray, StructArray};
+use arrow::buffer::OffsetBuffer;
 use arrow::datatypes::{DataType, Field, Schema};
 use datafusion::parquet::arrow::ArrowWriter;
 use parquet_variant_compute::{VariantArray, json_to_variant, shred_variant, unshred_variant};
@@ -28,6 +29,8 @@ pub(super) enum Layout {
     TopLevel,
     /// The field `v` of the struct column `s`.
     InStruct,
+    /// The one element of each row's list in the column `l`.
+    InList,
 }
 
 /// One data file: each row's id and variant (JSON text; `None` for SQL NULL).
@@ -52,6 +55,9 @@ pub(super) fn write_table(table: &Path, layout: Layout, features: &[&str], files
     let column = match layout {
         Layout::TopLevel => variant,
         Layout::InStruct => json!({"name": "s", "type": {"type": "struct", "fields": [variant]},
+            "nullable": true, "metadata": {}}),
+        Layout::InList => json!({"name": "l",
+            "type": {"type": "array", "elementType": "variant", "containsNull": true},
             "nullable": true, "metadata": {}}),
     };
     let schema = json!({"type": "struct", "fields": [
@@ -98,10 +104,24 @@ fn write_data_file(path: &Path, layout: Layout, file: &DataFile) -> u64 {
         Layout::InStruct => Arc::new(
             StructArray::try_new(vec![variant_field.clone()].into(), vec![variants], None).unwrap(),
         ),
+        Layout::InList => {
+            let element = Field::new("element", variants.data_type().clone(), true);
+            let lengths = std::iter::repeat_n(1, variants.len());
+            Arc::new(
+                ListArray::try_new(
+                    Arc::new(element),
+                    OffsetBuffer::from_lengths(lengths),
+                    variants,
+                    None,
+                )
+                .unwrap(),
+            )
+        }
     };
     let name = match layout {
         Layout::TopLevel => "v",
         Layout::InStruct => "s",
+        Layout::InList => "l",
     };
     let schema = Arc::new(Schema::new(vec![
         Field::new("id", DataType::Int64, true),

@@ -10,13 +10,14 @@
 //! A shredded variant (reader feature `variantShredding`, or its preview) keeps part of each
 //! value in a third field, `typed_value`, whose type may differ from file to file. delta-rs asks
 //! each file for `metadata` and `value` only, which would lose what `typed_value` holds; so
-//! each file's Parquet scan reads a top-level variant whole and folds `typed_value` back into
-//! `value` first (`unshred.rs`). A shredded variant inside a struct, array or map is refused,
-//! naming the table and the column, never read with values missing.
+//! each file's Parquet scan reads a column holding shredded variants whole and folds each
+//! `typed_value` back into `value` first (`unshred.rs`), at any depth too. Both conversions walk
+//! the data alike (`walk.rs`).
 
 mod exec;
 mod json;
 mod unshred;
+mod walk;
 
 use std::collections::HashMap;
 use std::sync::Arc;

@@ -4,16 +4,13 @@
 //! [`PhysicalExprAdapter`]: delta-rs' (the default one, with nested fields made nullable) casts
 //! a file's variant struct to the `struct<metadata, value>` of the Delta schema, and the scan
 //! then reads only the Parquet leaves that cast keeps, dropping `typed_value`. [`Unshredding`]
-//! wraps that adapter, file by file: it shows the adapter each top-level variant the file
-//! stores shredded as the unshredded struct of the Delta schema, and puts an
-//! [`UnshredVariant`] of the whole column wherever the adapter's expressions read it. The scan
-//! then reads every leaf of the column, and arrow-rs' `unshred_variant` folds `typed_value`
-//! back into `value`, whatever its type in that file; what the adapter built on the column
-//! (casts, field accesses) applies to the unshredded struct, so nothing above the scan changes.
-//!
-//! A file that stores a variant shredded inside a struct, array or map is refused when its
-//! column is read, with an error naming the table and the column: never a read with values
-//! missing.
+//! wraps that adapter, file by file: it shows the adapter each column the file stores with a
+//! shredded variant in it (the column itself, or inside its structs, arrays and maps) as it
+//! reads unshredded, and puts an [`UnshredVariant`] of the whole column wherever the adapter's
+//! expressions read it. The scan then reads every leaf of the column, and arrow-rs'
+//! `unshred_variant` folds each `typed_value` back into `value`, whatever its type in that
+//! file; what the adapter built on the column (casts, field accesses) applies to the
+//! unshredded column, so nothing above the scan changes.
 
 use std::collections::HashMap;
 use std::fmt;
@@ -22,7 +19,7 @@ use std::sync::Arc;
 
 use arrow::array::{ArrayRef, RecordBatch, StructArray};
 use arrow::compute::cast;
-use arrow::datatypes::{DataType, FieldRef, Fields, Schema, SchemaRef};
+use arrow::datatypes::{DataType, Field, FieldRef, Fields, Schema, SchemaRef};
 use arrow::error::ArrowError;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::datasource::physical_plan::FileScanConfig;
@@ -30,14 +27,14 @@ use datafusion::error::{DataFusionError, Result};
 use datafusion::logical_expr::ColumnarValue;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::Column;
-use datafusion::physical_expr::utils::collect_columns;
 use datafusion::physical_expr_adapter::{
     DefaultPhysicalExprAdapterFactory, PhysicalExprAdapter, PhysicalExprAdapterFactory,
 };
 use deltalake::kernel::DataType as DeltaType;
 use parquet_variant_compute::{VariantArray, unshred_variant};
 
-use super::{VariantColumns, stored_name};
+use super::VariantColumns;
+use super::walk::{VariantMap, mapped_array, mapped_field};
 use crate::error::{EngineError, describe_arrow};
 
 /// How the Parquet scans of one table read its variant columns.
@@ -71,14 +68,6 @@ impl Unshredding {
             inner,
         })
     }
-
-    fn refusal(&self, reason: String) -> DataFusionError {
-        EngineError::Table {
-            table: self.table.to_string(),
-            reason,
-        }
-        .into()
-    }
 }
 
 #[derive(Debug)]
@@ -94,40 +83,29 @@ impl PhysicalExprAdapterFactory for UnshreddingFactory {
         physical_file_schema: SchemaRef,
     ) -> Result<Arc<dyn PhysicalExprAdapter>> {
         let mut shredded = HashMap::new();
-        let mut nested = HashMap::new();
         let mut shown = Vec::with_capacity(physical_file_schema.fields().len());
         for field in physical_file_schema.fields() {
-            let found = self.unshredding.variants.stored(field.name());
-            let Some((name, delta)) =
-                found.filter(|(_, delta)| stored_shredded(field.data_type(), delta))
-            else {
+            let Some((name, delta)) = self.unshredding.variants.stored(field.name()) else {
                 shown.push(field.clone());
                 continue;
             };
-            let logical = logical_file_schema.field_with_name(field.name()).ok();
-            match (delta, logical) {
-                (DeltaType::Variant(_), Some(logical)) => {
-                    shredded.insert(
-                        field.name().clone(),
-                        Unshredded {
-                            name: name.to_string(),
-                            target: Arc::new(logical.clone()),
-                        },
-                    );
-                    shown.push(Arc::new(
-                        field
-                            .as_ref()
-                            .clone()
-                            .with_data_type(logical.data_type().clone()),
-                    ));
-                }
-                _ => {
-                    nested.insert(field.name().clone(), name.to_string());
-                    shown.push(field.clone());
-                }
+            let unshredded = mapped_field(field, delta, &Unshred);
+            if unshredded == **field {
+                shown.push(field.clone());
+                continue;
             }
+            let target = Arc::new(unshredded);
+            shown.push(target.clone());
+            shredded.insert(
+                field.name().clone(),
+                Unshredded {
+                    name: name.to_string(),
+                    delta: delta.clone(),
+                    target,
+                },
+            );
         }
-        // The adapter below sees each shredded variant as the unshredded struct it reads as.
+        // The adapter below sees each column holding shredded variants as it reads unshredded.
         let shown = Arc::new(Schema::new_with_metadata(
             shown,
             physical_file_schema.metadata().clone(),
@@ -135,17 +113,17 @@ impl PhysicalExprAdapterFactory for UnshreddingFactory {
         Ok(Arc::new(UnshreddingAdapter {
             inner: self.inner.create(logical_file_schema, shown)?,
             shredded,
-            nested,
             unshredding: self.unshredding.clone(),
         }))
     }
 }
 
-/// A top-level variant column a file stores shredded.
+/// A column a file stores with shredded variants in it.
 #[derive(Debug)]
 struct Unshredded {
     /// Its name in the table.
     name: String,
+    delta: DeltaType,
     /// The field it reads as, unshredded.
     target: FieldRef,
 }
@@ -155,32 +133,19 @@ struct Unshredded {
 struct UnshreddingAdapter {
     /// The adapter the scan had, shown the file with its shredded variants unshredded.
     inner: Arc<dyn PhysicalExprAdapter>,
-    /// The file's shredded top-level variants, by their name in the file.
+    /// The file's columns holding shredded variants, by their name in the file.
     shredded: HashMap<String, Unshredded>,
-    /// The file's columns holding a variant stored shredded deeper down, by their name in the
-    /// file, to their name in the table.
-    nested: HashMap<String, String>,
     unshredding: Unshredding,
 }
 
 impl PhysicalExprAdapter for UnshreddingAdapter {
     fn rewrite(&self, expr: Arc<dyn PhysicalExpr>) -> Result<Arc<dyn PhysicalExpr>> {
-        if let Some(name) = collect_columns(&expr)
-            .iter()
-            .find_map(|column| self.nested.get(column.name()))
-        {
-            return Err(self.unshredding.refusal(format!(
-                "column {name} holds a variant that a data file stores shredded inside a \
-                 struct, array or map, which Lakeshore cannot read: only top-level variants \
-                 are read when shredded"
-            )));
-        }
         let adapted = self.inner.rewrite(expr)?;
         if self.shredded.is_empty() {
             return Ok(adapted);
         }
-        // Every read of a shredded column, whatever the adapter below made of it, reads it
-        // whole (so the scan reads all its leaves) and unshredded.
+        // Every read of such a column, whatever the adapter below made of it, reads it whole
+        // (so the scan reads all its leaves) and unshredded.
         adapted
             .transform_up(|node| {
                 let Some(unshredded) = node
@@ -191,6 +156,7 @@ impl PhysicalExprAdapter for UnshreddingAdapter {
                 };
                 let whole: Arc<dyn PhysicalExpr> = Arc::new(UnshredVariant {
                     target: unshredded.target.clone(),
+                    delta: unshredded.delta.clone(),
                     table: self.unshredding.table.to_string(),
                     column: unshredded.name.clone(),
                     stored: node,
@@ -201,44 +167,57 @@ impl PhysicalExprAdapter for UnshreddingAdapter {
     }
 }
 
-/// Whether `stored` (a file's type for a column of Delta type `delta`) holds a variant stored
-/// other than as its plain `metadata` and `value`.
-fn stored_shredded(stored: &DataType, delta: &DeltaType) -> bool {
-    match (stored, delta) {
-        (DataType::Struct(fields), DeltaType::Variant(_)) => !is_plain_variant(fields),
-        (DataType::Struct(fields), DeltaType::Struct(inner)) => inner.fields().any(|field| {
-            fields
-                .iter()
-                .find(|child| {
-                    child.name() == field.name()
-                        || Some(child.name().as_str()) == stored_name(field)
-                })
-                .is_some_and(|child| stored_shredded(child.data_type(), field.data_type()))
-        }),
-        (DataType::List(element) | DataType::LargeList(element), DeltaType::Array(array)) => {
-            stored_shredded(element.data_type(), array.element_type())
+/// Shredded variants folded back into the `metadata` and `value` of the Delta schema's
+/// variant (two binary fields, never null in a variant that is not); a variant stored
+/// unshredded stays as it is.
+struct Unshred;
+
+impl VariantMap for Unshred {
+    fn variant_type(&self, stored: &Fields) -> DataType {
+        if is_plain_variant(stored) {
+            DataType::Struct(stored.clone())
+        } else {
+            DataType::Struct(unshredded_fields())
         }
-        (DataType::Map(entries, _), DeltaType::Map(map)) => match entries.data_type() {
-            DataType::Struct(pair) if pair.len() == 2 => {
-                stored_shredded(pair[1].data_type(), map.value_type())
-            }
-            _ => false,
-        },
-        _ => false,
     }
+
+    fn variant_array(&self, variants: &StructArray) -> Result<ArrayRef, ArrowError> {
+        if is_plain_variant(variants.fields()) {
+            return Ok(Arc::new(variants.clone()));
+        }
+        let unshredded = unshred_variant(&VariantArray::try_new(variants)?)?;
+        Ok(Arc::new(StructArray::try_new(
+            unshredded_fields(),
+            vec![
+                cast(unshredded.metadata_column(), &DataType::Binary)?,
+                cast(unshredded.value_column(), &DataType::Binary)?,
+            ],
+            unshredded.nulls().cloned(),
+        )?))
+    }
+}
+
+fn unshredded_fields() -> Fields {
+    vec![
+        Field::new("metadata", DataType::Binary, false),
+        Field::new("value", DataType::Binary, false),
+    ]
+    .into()
 }
 
 fn is_plain_variant(fields: &Fields) -> bool {
     fields.len() == 2 && fields.find("metadata").is_some() && fields.find("value").is_some()
 }
 
-/// A file's shredded variant column, read whole and folded back into the `metadata` and
-/// `value` of the unshredded form, in the types of `target`.
+/// A file's column holding shredded variants, read whole and with each variant folded back
+/// into the `metadata` and `value` of the unshredded form.
 #[derive(Debug, Eq)]
 struct UnshredVariant {
     /// The column as the file stores it.
     stored: Arc<dyn PhysicalExpr>,
+    /// What it reads as: the column's own field with its variants unshredded.
     target: FieldRef,
+    delta: DeltaType,
     table: String,
     /// Its name in the table, for messages.
     column: String,
@@ -258,40 +237,9 @@ impl PartialEq for UnshredVariant {
     fn eq(&self, other: &Self) -> bool {
         self.stored.eq(&other.stored)
             && self.target == other.target
+            && self.delta == other.delta
             && self.table == other.table
             && self.column == other.column
-    }
-}
-
-impl UnshredVariant {
-    fn unshredded(&self, stored: &ArrayRef) -> Result<ArrayRef, ArrowError> {
-        let variants = unshred_variant(&VariantArray::try_new(stored.as_ref())?)?;
-        let DataType::Struct(fields) = self.target.data_type() else {
-            return Err(ArrowError::SchemaError(format!(
-                "a variant should read as a struct, not as {}",
-                self.target.data_type()
-            )));
-        };
-        let parts = fields
-            .iter()
-            .map(|field| {
-                let part = match field.name().as_str() {
-                    "metadata" => variants.metadata_column(),
-                    "value" => variants.value_column(),
-                    other => {
-                        return Err(ArrowError::SchemaError(format!(
-                            "a variant has no part named {other}"
-                        )));
-                    }
-                };
-                cast(part, field.data_type())
-            })
-            .collect::<Result<Vec<_>, _>>()?;
-        Ok(Arc::new(StructArray::try_new(
-            fields.clone(),
-            parts,
-            variants.nulls().cloned(),
-        )?))
     }
 }
 
@@ -308,11 +256,11 @@ impl PhysicalExpr for UnshredVariant {
 
     fn evaluate(&self, batch: &RecordBatch) -> Result<ColumnarValue> {
         let stored = self.stored.evaluate(batch)?.into_array(batch.num_rows())?;
-        let unshredded = self.unshredded(&stored).map_err(|error| {
+        let unshredded = mapped_array(&stored, &self.delta, &Unshred).map_err(|error| {
             DataFusionError::from(EngineError::Table {
                 table: self.table.clone(),
                 reason: format!(
-                    "the shredded variant column {} cannot be read: {}",
+                    "the shredded variants of column {} cannot be read: {}",
                     self.column,
                     describe_arrow(&error)
                 ),
@@ -333,6 +281,7 @@ impl PhysicalExpr for UnshredVariant {
             (Some(stored), true) => Ok(Arc::new(Self {
                 stored,
                 target: self.target.clone(),
+                delta: self.delta.clone(),
                 table: self.table.clone(),
                 column: self.column.clone(),
             })),
@@ -352,7 +301,14 @@ mod tests {
     use arrow::datatypes::Field;
     use deltalake::kernel::{ArrayType, StructField, StructType};
 
+    use super::super::walk::mapped_type;
     use super::*;
+
+    /// Whether `stored` (a file's type for a column of Delta type `delta`) holds a variant
+    /// stored other than as its plain `metadata` and `value`.
+    fn stored_shredded(stored: &DataType, delta: &DeltaType) -> bool {
+        mapped_type(stored, delta, &Unshred) != *stored
+    }
 
     fn variant_struct(fields: Vec<Field>) -> DataType {
         DataType::Struct(fields.into())
