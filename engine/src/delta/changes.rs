@@ -11,7 +11,8 @@ use arrow::datatypes::SchemaRef;
 use async_trait::async_trait;
 use datafusion::catalog::{Session, TableProvider};
 use datafusion::common::tree_node::{Transformed, TreeNode};
-use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig};
+use datafusion::datasource::physical_plan::parquet::DefaultParquetFileReaderFactory;
+use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result as DataFusionResult;
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
@@ -20,8 +21,10 @@ use datafusion::physical_plan::empty::EmptyExec;
 use datafusion::physical_plan::union::UnionExec;
 use deltalake::DeltaTable;
 use deltalake::delta_datafusion::DeltaCdfTableProvider;
+use deltalake::delta_datafusion::engine::AsObjectStoreUrl;
 use object_store::path::Path;
 use percent_encoding::percent_decode_str;
+use url::Url;
 
 use super::DeltaTableProvider;
 use super::commit_log::{CommitLog, shown};
@@ -157,9 +160,10 @@ pub(crate) async fn changes_scan(
         .with_starting_version(start)
         .with_ending_version(end);
     let feed = DeltaCdfTableProvider::try_new(feed).map_err(|e| log.error(e.to_string()))?;
+    let root = table.table_url().clone();
     Ok(Arc::new(DeltaTableProvider::of_scan(
         &format!("{name} (changes of versions {start} to {end})"),
-        Arc::new(ChangeFeed { feed }),
+        Arc::new(ChangeFeed { feed, root }),
         table,
     )))
 }
@@ -169,10 +173,13 @@ pub(crate) async fn changes_scan(
 /// Its plan is a union of three scans (change files, added files, removed files), and those
 /// with no files have no partitions at all, which DataFusion cannot sort (a sort pushed into the
 /// union fails its plan check). Scans with nothing to read are left out of the union, and the
-/// others read their files where the log says they are (see [`at_logged_paths`]).
+/// others read their files where the log says they are, by their full path in the store of the
+/// table's root (see [`located`]).
 #[derive(Debug)]
 struct ChangeFeed {
     feed: DeltaCdfTableProvider,
+    /// The table's root.
+    root: Url,
 }
 
 #[async_trait]
@@ -221,10 +228,29 @@ impl TableProvider for ChangeFeed {
                 return Ok(Transformed::no(node));
             };
             let mut config = config.clone();
+            // delta-rs 1.1 plans the feed on a store of its own, registered in the session under
+            // a made-up URL (`delta-rs://file---lake-silver-orders-`), each file's path relative
+            // to the table, and read through a file reader bound to that store. Neither means
+            // anything to another session, so such a scan could not travel to a cluster's
+            // worker: it reads instead through the store of the table's root (`file://`,
+            // `s3://bucket`), as the table's other scans do, by full paths, with the reader a
+            // scan has by default (so the same on a worker, where the plan arrives without one).
+            let mut prefix = Path::default();
+            if config.object_store_url.as_str().starts_with("delta-rs://")
+                && let Some(source) = config.file_source.downcast_ref::<ParquetSource>()
+            {
+                let url = self.root.as_object_store_url();
+                let store = state.runtime_env().object_store(&url)?;
+                config.file_source = Arc::new(source.clone().with_parquet_file_reader_factory(
+                    Arc::new(DefaultParquetFileReaderFactory::new(store)),
+                ));
+                config.object_store_url = url;
+                prefix = Path::from_url_path(self.root.path()).unwrap_or_default();
+            }
             config.file_groups = config
                 .file_groups
                 .into_iter()
-                .map(at_logged_paths)
+                .map(|group| located(group, &prefix))
                 .collect();
             let scan: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(config);
             Ok(Transformed::yes(scan))
@@ -240,7 +266,7 @@ impl TableProvider for ChangeFeed {
     }
 }
 
-/// `group` with each file at the path the log names it by.
+/// `group` with each file where the log names it, by its full path in the store at `prefix`.
 ///
 /// delta-rs 1.1 takes the change feed's files by their paths as the log writes them, which are
 /// URL-encoded (`city=New%2520York/part-0.parquet` for the folder `city=New%20York`, as Spark and
@@ -248,7 +274,7 @@ impl TableProvider for ChangeFeed {
 /// whose value needs escaping (a space, a colon in a timestamp, `%`) is then not found. Decoding
 /// the location once gives back the log's path, which is read as the encoded path it is. (A
 /// delta-rs that no longer encodes twice would need this gone: tests/it/changes.rs fails then.)
-fn at_logged_paths(group: FileGroup) -> FileGroup {
+fn located(group: FileGroup, prefix: &Path) -> FileGroup {
     let statistics = group.file_statistics(None).cloned();
     let files = group
         .into_inner()
@@ -258,6 +284,10 @@ fn at_logged_paths(group: FileGroup) -> FileGroup {
             if let Ok(location) = Path::parse(logged.as_ref()) {
                 file.object_meta.location = location;
             }
+            file.object_meta.location = prefix
+                .parts()
+                .chain(file.object_meta.location.parts())
+                .collect();
             file
         })
         .collect();
