@@ -60,6 +60,11 @@ pub struct TpchArgs {
     #[arg(long = "set", value_name = "KEY=VALUE")]
     settings: Vec<String>,
 
+    /// Memory a query may hold, in MiB, as `lakeshore-server --memory-limit-mb` sets it:
+    /// operators that can spill go to disk past it. The peers run unbounded.
+    #[arg(long, value_name = "MB")]
+    memory_limit_mb: Option<usize>,
+
     /// Also runs the queries in a second Lakeshore session with these settings on top of
     /// `--set`'s, alternating with the first, answers checked alike: one lever measured
     /// against the same build under the same load. May be repeated.
@@ -101,6 +106,7 @@ pub fn run(args: &TpchArgs) -> Result<()> {
     let config = || {
         let mut config = EngineConfig::for_lake(lake.clone());
         config.read_only = true;
+        config.memory_limit = args.memory_limit_mb.map(|mb| mb << 20);
         config
     };
     let engine = runtime.block_on(Engine::open(config()))?;
