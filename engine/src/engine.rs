@@ -26,7 +26,7 @@ use crate::delta::within_statement;
 use crate::delta::{DeltaReads, DeltaScanFunction, PortableScans, tables_read_by};
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
-use crate::rerun::execute_on_cluster;
+use crate::rerun::{execute_here, execute_on_cluster};
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
 use crate::sql::ParsedStatement;
@@ -278,7 +278,7 @@ impl Engine {
         let tables = tables_read_by(frame.logical_plan());
         let stream = match &self.distribution {
             Some(cluster) => execute_on_cluster(frame, cluster.as_ref()).await?,
-            None => frame.execute_stream().await?,
+            None => execute_here(frame).await?,
         };
         if tables.is_empty() {
             return Ok(stream);

@@ -1,4 +1,6 @@
-//! A query that loses a cluster worker runs again on the workers left.
+//! Queries that run again, whole, when their first run failed in a way a second one avoids:
+//! a query that loses a cluster worker runs again on the workers left, and a query whose hash
+//! join ran out of a memory limit runs again with joins that spill.
 //!
 //! datafusion-distributed does not retry a task whose worker died, so the whole query runs
 //! again, planned anew from its logical plan (the distribution then leaves the lost worker
@@ -9,15 +11,63 @@
 //! plain rows that loses a worker midway fails, naming it. So does a query when no worker answers
 //! any more: the cluster is down, and its operator and clients should hear it.
 
+use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::physical_plan::EmptyRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 
+use datafusion::execution::memory_pool::MemoryLimit;
+use datafusion::logical_expr::LogicalPlan;
+
 use crate::changes::first_write;
 use crate::distributed::Distribution;
-use crate::error::Result;
+use crate::error::{ErrorKind, Result};
+
+/// Runs `frame` in this process. Under a memory limit, a query that joins and runs out of
+/// memory before its first batch runs again with sort-merge joins: DataFusion's hash join
+/// holds its whole build side in memory and cannot spill, a sort-merge join's sorts can. Hash
+/// joins stay the first choice, being the faster where memory allows (TPC-H SF 10 under a
+/// 2 GB limit: Q18 fails with hash joins, finishes with sort-merge joins).
+pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatchStream> {
+    let state = frame.task_ctx();
+    let limited = matches!(
+        state.runtime_env().memory_pool.memory_limit(),
+        MemoryLimit::Finite(_)
+    );
+    let hash_joins = state.session_config().options().optimizer.prefer_hash_join;
+    if !limited
+        || !hash_joins
+        || !joins(frame.logical_plan())
+        || first_write(frame.logical_plan()).is_some()
+    {
+        return Ok(frame.execute_stream().await?);
+    }
+    let error = match until_first_batch(frame.clone()).await {
+        Ok(stream) => return Ok(stream),
+        Err(error) if error.kind() == ErrorKind::ResourceExhausted => error,
+        Err(error) => return Err(error),
+    };
+    tracing::warn!("a query ran out of memory and runs again with sort-merge joins: {error}");
+    let (mut state, plan) = frame.into_parts();
+    state.config_mut().options_mut().optimizer.prefer_hash_join = false;
+    Ok(DataFrame::new(state, plan).execute_stream().await?)
+}
+
+/// Whether `plan` joins, in its subqueries too (which the optimizer may make joins of).
+fn joins(plan: &LogicalPlan) -> bool {
+    let mut found = false;
+    let _ = plan.apply_with_subqueries(|node| {
+        found = matches!(node, LogicalPlan::Join(_) | LogicalPlan::Subquery(_));
+        Ok(if found {
+            TreeNodeRecursion::Stop
+        } else {
+            TreeNodeRecursion::Continue
+        })
+    });
+    found
+}
 
 /// Runs `frame` on the cluster, again when it loses a worker before its first batch.
 pub(crate) async fn execute_on_cluster(

@@ -50,3 +50,27 @@ async fn a_query_that_cannot_fit_fails_clearly_and_the_engine_goes_on() {
         vec!["two=2"]
     );
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_join_larger_than_the_limit_runs_again_with_joins_that_spill() {
+    let spill = tempfile::tempdir().unwrap();
+    let engine = engine_with_memory(32 * 1024 * 1024, spill.path()).await;
+    // A hash join holds its whole build side (3 million keys and their hash table, well over
+    // the 32 MB limit) and cannot spill; the sort-merge join it is run again with can.
+    let sql = "SELECT count(*) AS n, sum(a.k) AS total \
+               FROM (SELECT (value * 7919) % 3000017 AS k FROM range(3000000)) AS a \
+               JOIN (SELECT value AS k FROM range(3000000)) AS b ON a.k = b.k";
+    let rows = canonical_rows(
+        &collect(&engine, sql)
+            .await
+            .unwrap_or_else(|e| panic!("the join should spill and answer: {e}")),
+    );
+    let unlimited = Engine::open(EngineConfig::default()).await.unwrap();
+    assert_eq!(
+        rows,
+        canonical_rows(&collect(&unlimited, sql).await.unwrap())
+    );
+    // The engine still prefers hash joins for the next query.
+    let plan = canonical_rows(&collect(&engine, &format!("EXPLAIN {sql}")).await.unwrap());
+    assert!(plan.join("\n").contains("HashJoinExec"), "{plan:?}");
+}
