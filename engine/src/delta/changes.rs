@@ -14,7 +14,7 @@ use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::datasource::physical_plan::parquet::DefaultParquetFileReaderFactory;
 use datafusion::datasource::physical_plan::{FileGroup, FileScanConfig, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
-use datafusion::error::Result as DataFusionResult;
+use datafusion::error::{DataFusionError, Result as DataFusionResult};
 use datafusion::logical_expr::{Expr, TableProviderFilterPushDown, TableType};
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::empty::EmptyExec;
@@ -33,6 +33,7 @@ use super::statement_reads::Read;
 use super::target::{Literal, TableTarget};
 use super::time_travel::parse_timestamp;
 use crate::error::Result;
+use crate::store::path_in_store;
 
 pub(crate) const TABLE_CHANGES: &str = "table_changes";
 
@@ -245,7 +246,7 @@ impl TableProvider for ChangeFeed {
                     Arc::new(DefaultParquetFileReaderFactory::new(store)),
                 ));
                 config.object_store_url = url;
-                prefix = Path::from_url_path(self.root.path()).unwrap_or_default();
+                prefix = path_in_store(&self.root).map_err(DataFusionError::from)?;
             }
             config.file_groups = config
                 .file_groups

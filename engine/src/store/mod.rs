@@ -180,7 +180,7 @@ fn refuse_unsafe_commits(
 }
 
 /// Where `url` is inside its bucket's store.
-fn path_in_store(url: &Url) -> Result<Path> {
+pub(crate) fn path_in_store(url: &Url) -> Result<Path> {
     let (_, path) = ObjectStoreScheme::parse(url).map_err(|e| EngineError::InvalidLocation {
         location: display_url(url),
         reason: e.to_string(),
