@@ -1,10 +1,10 @@
-//! The load: clients with a connection each, calling every case in turn, timed call by call.
+//! The load: clients with a connection each, all calling one case at once, timed call by call.
 
 use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result};
-use arrow_flight::Empty;
 use arrow_flight::sql::client::FlightSqlServiceClient;
+use arrow_flight::{Empty, FlightInfo};
 use futures::TryStreamExt;
 use tonic::transport::{Channel, Endpoint};
 
@@ -15,6 +15,9 @@ enum Call {
     ListActions,
     /// A statement: GetFlightInfo, then DoGet of every endpoint, drained.
     Sql(String),
+    /// What a JDBC driver does for one query: create a prepared statement, GetFlightInfo of
+    /// it, DoGet of every endpoint, drained, and close it.
+    Prepared(String),
 }
 
 #[derive(Debug, Clone)]
@@ -37,23 +40,28 @@ impl Case {
             call: Call::Sql(sql.to_string()),
         }
     }
+
+    pub fn prepared(name: &str, sql: &str) -> Self {
+        Self {
+            name: name.to_string(),
+            call: Call::Prepared(sql.to_string()),
+        }
+    }
+
+    pub fn name(&self) -> &str {
+        &self.name
+    }
 }
 
 /// One case's latencies over every client's calls.
 pub struct CaseResult {
-    pub case: String,
     pub p50: Duration,
     pub p99: Duration,
 }
 
-/// Runs `clients` clients at once, each calling every case `rounds` times (after one warm-up
-/// call); the results in the order of `cases`.
-pub async fn measure(
-    url: &str,
-    cases: &[Case],
-    clients: usize,
-    rounds: usize,
-) -> Result<Vec<CaseResult>> {
+/// Runs `clients` clients at once, each calling `case` `rounds` times (after one warm-up call).
+/// Each case runs alone, so its latency is its own and not the queue behind other cases.
+pub async fn measure(url: &str, case: &Case, clients: usize, rounds: usize) -> Result<CaseResult> {
     let mut connected = Vec::with_capacity(clients);
     for _ in 0..clients {
         connected.push(connect(url).await?);
@@ -63,30 +71,20 @@ pub async fn measure(
     let tasks: Vec<_> = connected
         .into_iter()
         .map(|client| {
-            let cases = cases.to_vec();
+            let case = case.clone();
             let start = start.clone();
-            tokio::spawn(async move { one_client(client, &cases, rounds, &start).await })
+            tokio::spawn(async move { one_client(client, &case, rounds, &start).await })
         })
         .collect();
-    let mut samples: Vec<Vec<Duration>> = vec![Vec::new(); cases.len()];
+    let mut samples = Vec::with_capacity(clients * rounds);
     for task in tasks {
-        let per_case = task.await.context("a client task")??;
-        for (all, mine) in samples.iter_mut().zip(per_case) {
-            all.extend(mine);
-        }
+        samples.extend(task.await.context("a client task")??);
     }
-    Ok(cases
-        .iter()
-        .zip(samples)
-        .map(|(case, mut samples)| {
-            samples.sort();
-            CaseResult {
-                case: case.name.clone(),
-                p50: nearest_rank(&samples, 0.50),
-                p99: nearest_rank(&samples, 0.99),
-            }
-        })
-        .collect())
+    samples.sort();
+    Ok(CaseResult {
+        p50: nearest_rank(&samples, 0.50),
+        p99: nearest_rank(&samples, 0.99),
+    })
 }
 
 async fn connect(url: &str) -> Result<FlightSqlServiceClient<Channel>> {
@@ -101,28 +99,24 @@ async fn connect(url: &str) -> Result<FlightSqlServiceClient<Channel>> {
     Ok(FlightSqlServiceClient::new(channel))
 }
 
-/// One client's samples, per case.
+/// One client's samples of `case`.
 async fn one_client(
     mut client: FlightSqlServiceClient<Channel>,
-    cases: &[Case],
+    case: &Case,
     rounds: usize,
     start: &tokio::sync::Barrier,
-) -> Result<Vec<Vec<Duration>>> {
-    for case in cases {
+) -> Result<Vec<Duration>> {
+    call(&mut client, &case.call)
+        .await
+        .with_context(|| format!("warm-up of {}", case.name))?;
+    start.wait().await;
+    let mut samples = Vec::with_capacity(rounds);
+    for _ in 0..rounds {
+        let started = Instant::now();
         call(&mut client, &case.call)
             .await
-            .with_context(|| format!("warm-up of {}", case.name))?;
-    }
-    start.wait().await;
-    let mut samples = vec![Vec::with_capacity(rounds); cases.len()];
-    for _ in 0..rounds {
-        for (case, samples) in cases.iter().zip(samples.iter_mut()) {
-            let started = Instant::now();
-            call(&mut client, &case.call)
-                .await
-                .with_context(|| case.name.clone())?;
-            samples.push(started.elapsed());
-        }
+            .with_context(|| case.name.clone())?;
+        samples.push(started.elapsed());
     }
     Ok(samples)
 }
@@ -140,16 +134,32 @@ async fn call(client: &mut FlightSqlServiceClient<Channel>, call: &Call) -> Resu
         }
         Call::Sql(sql) => {
             let info = client.execute(sql.clone(), None).await?;
-            let mut rows = 0;
-            for endpoint in info.endpoint {
-                let ticket = endpoint.ticket.context("an endpoint without a ticket")?;
-                let batches: Vec<_> = client.do_get(ticket).await?.try_collect().await?;
-                rows += batches.iter().map(|batch| batch.num_rows()).sum::<usize>();
-            }
-            // An empty answer would mean the case measured something else (a wrong lake).
-            anyhow::ensure!(rows > 0, "{sql} returned no row");
+            drain(client, info, sql).await?;
+        }
+        Call::Prepared(sql) => {
+            let mut prepared = client.prepare(sql.clone(), None).await?;
+            let info = prepared.execute().await?;
+            drain(client, info, sql).await?;
+            prepared.close().await?;
         }
     }
+    Ok(())
+}
+
+/// Fetches every endpoint of `info`, the answer to `sql`, to the end.
+async fn drain(
+    client: &mut FlightSqlServiceClient<Channel>,
+    info: FlightInfo,
+    sql: &str,
+) -> Result<()> {
+    let mut rows = 0;
+    for endpoint in info.endpoint {
+        let ticket = endpoint.ticket.context("an endpoint without a ticket")?;
+        let batches: Vec<_> = client.do_get(ticket).await?.try_collect().await?;
+        rows += batches.iter().map(|batch| batch.num_rows()).sum::<usize>();
+    }
+    // An empty answer would mean the case measured something else (a wrong lake).
+    anyhow::ensure!(rows > 0, "{sql} returned no row");
     Ok(())
 }
 

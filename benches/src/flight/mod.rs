@@ -2,8 +2,8 @@
 //! client (arrow-flight's `FlightSqlServiceClient`, no Python in the timed path) against a
 //! running `lakeshore-server`, or one it starts on a lake written by `tpch-gen`.
 //!
-//! Each client has its own connection and runs every case in turn, `--rounds` times; 1 and 16
-//! clients run at once by default. The floor is a bare gRPC call (`ListActions`) in the same
+//! Each case runs alone: every client (each with its own connection) calls it `--rounds` times,
+//! all at once; 1 and 16 clients by default. The floor is a bare gRPC call (`ListActions`) in the same
 //! run: what a query costs above it is the server's work, not the transport's.
 
 mod load;
@@ -57,8 +57,9 @@ pub struct FlightArgs {
     python: PathBuf,
 }
 
-/// The cases, each one statement (two round trips: GetFlightInfo, then DoGet) except the floor.
-/// They assume the `tpch` schema that `tpch-gen` writes.
+/// The cases, each one statement (two round trips: GetFlightInfo, then DoGet) except the floor
+/// and the prepared statement (four: create, GetFlightInfo, DoGet, close). They assume the
+/// `tpch` schema that `tpch-gen` writes.
 fn cases() -> Vec<Case> {
     vec![
         Case::floor("floor: ListActions (bare gRPC)"),
@@ -72,6 +73,10 @@ fn cases() -> Vec<Case> {
             "small group-by",
             "SELECT n_regionkey, count(*) AS nations FROM tpch.nation \
              GROUP BY n_regionkey ORDER BY n_regionkey",
+        ),
+        Case::prepared(
+            "JDBC sequence: prepare, GetFlightInfo, DoGet, close (point lookup)",
+            "SELECT * FROM tpch.orders WHERE o_orderkey = 32",
         ),
     ]
 }
@@ -93,12 +98,14 @@ pub async fn run(args: &FlightArgs) -> Result<()> {
     println!("| case | clients | p50 | p99 | p50 / floor's p50 |");
     println!("|---|---|---|---|---|");
     for &clients in &args.clients {
-        let results = measure(&url, &cases(), clients.max(1), args.rounds.max(1)).await?;
-        let floor = results.first().map(|result| result.p50);
-        for result in &results {
+        let mut floor = None;
+        for case in cases() {
+            let result = measure(&url, &case, clients.max(1), args.rounds.max(1)).await?;
+            // The first case is the floor.
+            let floor = *floor.get_or_insert(result.p50);
             println!(
                 "| {} | {clients} | {} | {} | {} |",
-                result.case,
+                case.name(),
                 millis(result.p50),
                 millis(result.p99),
                 ratio(result.p50, floor)
@@ -121,11 +128,9 @@ pub async fn run(args: &FlightArgs) -> Result<()> {
     Ok(())
 }
 
-fn ratio(value: Duration, floor: Option<Duration>) -> String {
-    match floor {
-        Some(floor) if !floor.is_zero() => {
-            format!("{:.1}", value.as_secs_f64() / floor.as_secs_f64())
-        }
-        _ => "-".to_string(),
+fn ratio(value: Duration, floor: Duration) -> String {
+    match floor.is_zero() {
+        true => "-".to_string(),
+        false => format!("{:.1}", value.as_secs_f64() / floor.as_secs_f64()),
     }
 }

@@ -2,4 +2,5 @@
 //! benchmark computes (the answers), never how fast: speed is measured, not tested.
 
 mod cluster;
+mod flight;
 mod tpch;

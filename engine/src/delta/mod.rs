@@ -15,6 +15,7 @@ mod history;
 mod limit_guard;
 mod log_cache;
 mod log_statistics;
+mod page_index;
 mod parquet_scan;
 mod pinned_snapshots;
 mod portable_scan;

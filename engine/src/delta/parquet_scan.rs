@@ -12,6 +12,8 @@
 //!   statistics (`datafusion.execution.collect_statistics`), as for a plain Parquet table.
 //! - For a table with variant columns, each file's columns are mapped to the scan's by an
 //!   adapter that reads shredded variants whole and folds them back ([`Unshredding`]).
+//! - Footers are read with their page indexes ([`WithPageIndex`]), so a scan with a limit
+//!   fetches pages, not row groups.
 
 use std::sync::Arc;
 
@@ -23,6 +25,7 @@ use datafusion::error::Result;
 use datafusion::physical_plan::ExecutionPlan;
 
 use super::log_statistics::LogStatistics;
+use super::page_index::WithPageIndex;
 use super::variant::Unshredding;
 
 /// `scan` (a plan delta-rs built) with its Parquet scans adapted to `options`, given the log's
@@ -39,26 +42,26 @@ pub(crate) fn adapt(
         let parquet = node
             .downcast_ref::<DataSourceExec>()
             .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>());
-        let adapted = parquet.and_then(|(config, source)| {
-            let changes_filters =
-                source.table_parquet_options().global.pushdown_filters != row_filters;
-            if !changes_filters && statistics.is_none() && unshredding.is_none() {
-                return None;
+        let adapted = parquet.map(|(config, source)| {
+            let mut source = source.clone();
+            if source.table_parquet_options().global.pushdown_filters != row_filters {
+                source = source.with_pushdown_filters(row_filters);
             }
-            let mut builder = FileScanConfigBuilder::from(config.clone());
+            if let Some(readers) = source.parquet_file_reader_factory() {
+                let readers = Arc::new(WithPageIndex(readers.clone()));
+                source = source.with_parquet_file_reader_factory(readers);
+            }
+            let mut builder =
+                FileScanConfigBuilder::from(config.clone()).with_source(Arc::new(source));
             if let Some(unshredding) = unshredding {
                 builder = builder.with_expr_adapter(Some(unshredding.adapter_for(config)));
-            }
-            if changes_filters {
-                builder = builder
-                    .with_source(Arc::new(source.clone().with_pushdown_filters(row_filters)));
             }
             if let Some(statistics) = statistics {
                 builder = builder
                     .with_statistics(statistics.fill(config.statistics(), config.file_schema()));
             }
             let adapted: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(builder.build());
-            Some(adapted)
+            adapted
         });
         Ok(match adapted {
             Some(adapted) => Transformed::yes(adapted),
