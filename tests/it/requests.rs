@@ -5,7 +5,7 @@
 use std::path::Path;
 
 use lakeshore_engine::{Engine, EngineConfig, RequestCounts};
-use lakeshore_tests::delta_writer;
+use lakeshore_tests::{delta_writer, write_lake};
 
 use crate::lake_catalog::rows;
 
@@ -168,5 +168,34 @@ async fn parquet_footers_are_fetched_once_within_a_cache_sized_by_an_option() {
     assert!(
         cached.get < uncached.get && cached.bytes_read < uncached.bytes_read,
         "with the footers cached: {cached}; without: {uncached}"
+    );
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_limit_without_a_filter_fetches_pages_not_whole_row_groups() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let engine = open(lake.path()).await;
+    // About 210 MB of text before compression: many pages in each row group.
+    rows(
+        &engine,
+        "CREATE TABLE gold.wide AS SELECT value AS n, \
+         concat('row ', value, ' ', repeat('x', 200)) AS s FROM generate_series(1, 1000000)",
+    )
+    .await;
+    let data_bytes: u64 = std::fs::read_dir(lake.path().join("gold/wide"))
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".parquet"))
+        .map(|entry| entry.metadata().unwrap().len())
+        .sum();
+    let query = "SELECT n, s FROM gold.wide LIMIT 10";
+    // The first run reads the footers, and their page indexes, into the cache.
+    cost(&engine, query).await;
+    let (warm, answer) = cost(&engine, query).await;
+    assert_eq!(answer.lines().count(), 10, "{answer}");
+    assert!(
+        warm.bytes_read * 5 < data_bytes,
+        "ten rows read {warm}, of {data_bytes} bytes of data files"
     );
 }
