@@ -23,7 +23,9 @@ use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::plan_change;
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
-use crate::delta::{DeltaReads, DeltaScanFunction, PortableScans, tables_read_by};
+use crate::delta::{
+    ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, tables_read_by,
+};
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::rerun::{execute_here, execute_on_cluster};
@@ -108,8 +110,12 @@ impl Engine {
             .with_runtime_env(runtime)
             .with_default_features()
             .with_analyzer_rules(crate::timestamps::analyzer_rules());
-        if let Some(distribution) = &config.distribution {
-            state = distribution.coordinate(state, coordinator_codec(stores.clone()));
+        match &config.distribution {
+            Some(distribution) => {
+                state = distribution.coordinate(state, coordinator_codec(stores.clone()));
+            }
+            // A coordinator's scans are planned again by its workers, without this rule.
+            None => state = state.with_physical_optimizer_rule(Arc::new(ApplyDynamicFilters)),
         }
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);

@@ -11,6 +11,7 @@ mod columns;
 mod commit_log;
 mod detail;
 mod diagnosis;
+mod dynamic_filters;
 mod history;
 mod limit_guard;
 mod log_cache;
@@ -33,6 +34,7 @@ mod time_travel;
 mod variant;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};
+pub(crate) use dynamic_filters::ApplyDynamicFilters;
 pub(crate) use pinned_snapshots::PinnedSnapshots;
 pub(crate) use portable_scan::PortableDeltaScanExec;
 pub(crate) use provider::{DeltaTableProvider, PortableScans, tables_read_by};

@@ -1,0 +1,265 @@
+//! Dynamic filters applied to the rows of a Delta scan, batch by batch, while they pay.
+//!
+//! A hash join that has built its table knows which keys can match; DataFusion hands that
+//! knowledge (a "dynamic filter": the keys' bounds and the keys themselves) down to the scan
+//! of the other side. With the session's row filters off, as they are by default, and as they
+//! must be for speed (see `parquet_scan.rs`), the Parquet reader uses it only to skip row
+//! groups by their bounds, and every row reaches the join. TPC-H Q18 at SF 10 then joins all
+//! 60 M lineitem rows with all 15 M orders, to keep 600 orders: 18.9 s, where the same query
+//! with the filter applied to rows takes 4.3 s.
+//!
+//! [`DynamicFiltersExec`] sits on the Parquet scan and applies only the dynamic filters, to
+//! whole batches (vectorized, as a `FilterExec` does), not through the reader's row selection.
+//! A filter that keeps nearly every row costs a hash lookup per row and saves nothing, so a
+//! stream that finds its filters keep more than [`KEPT_TO_GIVE_UP`] of the first
+//! [`ROWS_TO_JUDGE`] rows stops applying them.
+
+use std::fmt;
+use std::sync::Arc;
+
+use arrow::array::{Array, BooleanArray, RecordBatch};
+use arrow::compute::{and, filter_record_batch};
+use datafusion::common::ScalarValue;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
+use datafusion::config::ConfigOptions;
+use datafusion::datasource::physical_plan::{FileSource, ParquetSource};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::Result;
+use datafusion::execution::{SendableRecordBatchStream, TaskContext};
+use datafusion::physical_expr::PhysicalExpr;
+use datafusion::physical_expr::expressions::{DynamicFilterPhysicalExpr, Literal};
+use datafusion::physical_expr::utils::{reassign_expr_columns, split_conjunction};
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
+use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
+use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
+use futures::StreamExt;
+
+/// Rows a stream filters before it judges whether its filters pay.
+const ROWS_TO_JUDGE: usize = 100_000;
+
+/// The share of rows kept above which filtering does not pay.
+const KEPT_TO_GIVE_UP: f64 = 0.9;
+
+/// The physical optimizer rule that puts a [`DynamicFiltersExec`] on every Parquet scan that
+/// received dynamic filters and does not apply them to rows itself. Runs after DataFusion's
+/// own rules, once the filters have been pushed down.
+#[derive(Debug, Default)]
+pub(crate) struct ApplyDynamicFilters;
+
+impl PhysicalOptimizerRule for ApplyDynamicFilters {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            Ok(match DynamicFiltersExec::over(&node)? {
+                Some(filtered) => Transformed::yes(filtered),
+                None => Transformed::no(node),
+            })
+        })
+        .data()
+    }
+
+    fn name(&self) -> &str {
+        "apply_dynamic_filters"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// Keeps the rows of its input (a Parquet scan) that its dynamic filters may keep.
+#[derive(Debug)]
+pub(crate) struct DynamicFiltersExec {
+    input: Arc<dyn ExecutionPlan>,
+    /// The scan's dynamic filters, with their columns found in the scan's output.
+    filters: Vec<Arc<dyn PhysicalExpr>>,
+    /// The rows kept and the time spent, for `EXPLAIN ANALYZE`.
+    metrics: ExecutionPlanMetricsSet,
+}
+
+impl DynamicFiltersExec {
+    /// `scan` with its dynamic filters applied, when it is a Parquet scan that has some and
+    /// does not apply them to rows itself.
+    fn over(scan: &Arc<dyn ExecutionPlan>) -> Result<Option<Arc<dyn ExecutionPlan>>> {
+        let Some((_, source)) = scan
+            .downcast_ref::<DataSourceExec>()
+            .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())
+        else {
+            return Ok(None);
+        };
+        let Some(predicate) = source.filter() else {
+            return Ok(None);
+        };
+        if source.table_parquet_options().global.pushdown_filters {
+            return Ok(None);
+        }
+        let schema = scan.schema();
+        let mut filters = Vec::new();
+        for conjunct in split_conjunction(&predicate) {
+            if conjunct
+                .downcast_ref::<DynamicFilterPhysicalExpr>()
+                .is_none()
+            {
+                continue;
+            }
+            // The predicate names the table's columns; the filter reads the scan's output.
+            // A filter on a column the scan does not return is left to the reader.
+            if let Ok(filter) = reassign_expr_columns(Arc::clone(conjunct), &schema) {
+                filters.push(filter);
+            }
+        }
+        if filters.is_empty() {
+            return Ok(None);
+        }
+        Ok(Some(Arc::new(Self {
+            input: Arc::clone(scan),
+            filters,
+            metrics: ExecutionPlanMetricsSet::new(),
+        })))
+    }
+}
+
+impl DisplayAs for DynamicFiltersExec {
+    fn fmt_as(&self, _: DisplayFormatType, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let filters: Vec<String> = self.filters.iter().map(ToString::to_string).collect();
+        write!(f, "DynamicFiltersExec: {}", filters.join(" AND "))
+    }
+}
+
+impl ExecutionPlan for DynamicFiltersExec {
+    fn name(&self) -> &str {
+        "DynamicFiltersExec"
+    }
+
+    fn properties(&self) -> &Arc<PlanProperties> {
+        self.input.properties()
+    }
+
+    fn children(&self) -> Vec<&Arc<dyn ExecutionPlan>> {
+        vec![&self.input]
+    }
+
+    fn with_new_children(
+        self: Arc<Self>,
+        mut children: Vec<Arc<dyn ExecutionPlan>>,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        match (children.pop(), children.is_empty()) {
+            (Some(input), true) => Ok(Arc::new(Self {
+                input,
+                filters: self.filters.clone(),
+                metrics: ExecutionPlanMetricsSet::new(),
+            })),
+            _ => datafusion::common::internal_err!("DynamicFiltersExec takes exactly one input"),
+        }
+    }
+
+    fn apply_expressions(
+        &self,
+        f: &mut dyn FnMut(&Arc<dyn PhysicalExpr>) -> Result<TreeNodeRecursion>,
+    ) -> Result<TreeNodeRecursion> {
+        let mut recursion = TreeNodeRecursion::Continue;
+        for filter in &self.filters {
+            recursion = f(filter)?;
+            if recursion == TreeNodeRecursion::Stop {
+                break;
+            }
+        }
+        Ok(recursion)
+    }
+
+    fn maintains_input_order(&self) -> Vec<bool> {
+        vec![true]
+    }
+
+    fn metrics(&self) -> Option<MetricsSet> {
+        Some(self.metrics.clone_inner())
+    }
+
+    fn execute(
+        &self,
+        partition: usize,
+        context: Arc<TaskContext>,
+    ) -> Result<SendableRecordBatchStream> {
+        let input = self.input.execute(partition, context)?;
+        let schema = input.schema();
+        let metrics = BaselineMetrics::new(&self.metrics, partition);
+        let mut judge = Judge::new(self.filters.clone());
+        let filtered = input.map(move |batch| {
+            let timer = metrics.elapsed_compute().timer();
+            let filtered = judge.filter(batch?)?;
+            timer.done();
+            metrics.record_output(filtered.num_rows());
+            Ok(filtered)
+        });
+        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, filtered)))
+    }
+}
+
+/// One stream's filters and what they have kept so far.
+struct Judge {
+    filters: Vec<Arc<dyn PhysicalExpr>>,
+    seen: usize,
+    kept: usize,
+    paying: bool,
+}
+
+impl Judge {
+    fn new(filters: Vec<Arc<dyn PhysicalExpr>>) -> Self {
+        Self {
+            filters,
+            seen: 0,
+            kept: 0,
+            paying: true,
+        }
+    }
+
+    fn filter(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
+        if !self.paying {
+            return Ok(batch);
+        }
+        let mut mask: Option<BooleanArray> = None;
+        for filter in &self.filters {
+            // Until its join has built, a dynamic filter keeps every row.
+            if keeps_everything(filter) {
+                continue;
+            }
+            let keep = filter.evaluate(&batch)?.into_array(batch.num_rows())?;
+            let Some(keep) = keep.as_any().downcast_ref::<BooleanArray>() else {
+                return datafusion::common::internal_err!(
+                    "a dynamic filter returned {}, not booleans",
+                    keep.data_type()
+                );
+            };
+            mask = Some(match mask {
+                Some(mask) => and(&mask, keep)?,
+                None => keep.clone(),
+            });
+        }
+        let Some(mask) = mask else {
+            return Ok(batch);
+        };
+        let filtered = filter_record_batch(&batch, &mask)?;
+        self.seen += batch.num_rows();
+        self.kept += filtered.num_rows();
+        if self.seen >= ROWS_TO_JUDGE {
+            self.paying = (self.kept as f64) < KEPT_TO_GIVE_UP * self.seen as f64;
+        }
+        Ok(filtered)
+    }
+}
+
+/// Whether `filter` is a dynamic filter still at its placeholder, `true`.
+fn keeps_everything(filter: &Arc<dyn PhysicalExpr>) -> bool {
+    let Some(dynamic) = filter.downcast_ref::<DynamicFilterPhysicalExpr>() else {
+        return false;
+    };
+    dynamic.current().is_ok_and(|current| {
+        current
+            .downcast_ref::<Literal>()
+            .is_some_and(|literal| literal.value() == &ScalarValue::Boolean(Some(true)))
+    })
+}
