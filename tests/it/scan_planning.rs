@@ -71,3 +71,70 @@ async fn filters_run_above_the_reader_unless_row_filters_are_asked_for() {
     assert!(!plan.contains("FilterExec"), "{plan}");
     assert_eq!(rows(&engine, query).await, ["c=143"]);
 }
+
+/// The `output_rows` of the first plan line of `sql`'s `EXPLAIN ANALYZE` naming `operator`.
+async fn output_rows(engine: &Engine, sql: &str, operator: &str) -> String {
+    let plan = rows(engine, &format!("EXPLAIN ANALYZE {sql}"))
+        .await
+        .join("\n");
+    let line = plan
+        .lines()
+        .find(|line| line.contains(operator))
+        .unwrap_or_else(|| panic!("no {operator} in:\n{plan}"));
+    let rows = line
+        .split("output_rows=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no output_rows in: {line}"));
+    rows.split([',', ']'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_joins_keys_filter_the_rows_scanned_on_its_other_side() {
+    let (_lake, engine) = lake_with_numbers().await;
+    rows(
+        &engine,
+        "CREATE TABLE gold.keys AS SELECT * FROM (VALUES (5), (500), (999), (5000)) AS t(k)",
+    )
+    .await;
+    let query = "SELECT n FROM gold.numbers JOIN gold.keys ON n = k ORDER BY n";
+    assert_eq!(rows(&engine, query).await, ["n=5", "n=500", "n=999"]);
+    // The join builds from the 4 keys; of the 1,000 numbers only the 3 that match reach it.
+    assert_eq!(output_rows(&engine, query, "DynamicFiltersExec").await, "3");
+    // Row filters inside the reader apply the same filters, and no operator is added.
+    rows(
+        &engine,
+        "SET datafusion.execution.parquet.pushdown_filters = true",
+    )
+    .await;
+    assert_eq!(rows(&engine, query).await, ["n=5", "n=500", "n=999"]);
+    let plan = physical_plan(&engine, query).await;
+    assert!(!plan.contains("DynamicFiltersExec"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamic_filters_that_keep_nearly_every_row_stop_being_applied() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let engine = open_lake(lake.path()).await;
+    rows(
+        &engine,
+        "CREATE TABLE gold.many AS SELECT value AS n FROM generate_series(1, 300000)",
+    )
+    .await;
+    rows(
+        &engine,
+        "CREATE TABLE gold.most AS SELECT value AS k FROM generate_series(1, 290000)",
+    )
+    .await;
+    let query = "SELECT count(*) AS c FROM gold.many JOIN gold.most ON n = k";
+    assert_eq!(rows(&engine, query).await, ["c=290000"]);
+    // Past the first rows, the filter (which keeps 97% of them) lets every row through: the
+    // last 10,000 numbers, which it would drop, reach the join, which drops them.
+    assert_eq!(
+        output_rows(&engine, query, "DynamicFiltersExec").await,
+        "300.0 K"
+    );
+}
