@@ -15,10 +15,13 @@
 //! [`ROWS_TO_JUDGE`] rows stops applying them.
 
 use std::fmt;
+use std::pin::Pin;
 use std::sync::Arc;
+use std::task::{Context, Poll, ready};
 
 use arrow::array::{Array, BooleanArray, RecordBatch};
-use arrow::compute::{and, filter_record_batch};
+use arrow::compute::{BatchCoalescer, and};
+use arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
 use datafusion::config::ConfigOptions;
@@ -31,9 +34,10 @@ use datafusion::physical_expr::expressions::{DynamicFilterPhysicalExpr, Literal}
 use datafusion::physical_expr::utils::{reassign_expr_columns, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::metrics::{BaselineMetrics, ExecutionPlanMetricsSet, MetricsSet};
-use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
-use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
-use futures::StreamExt;
+use datafusion::physical_plan::{
+    DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties, RecordBatchStream,
+};
+use futures::{Stream, StreamExt};
 
 /// Rows a stream filters before it judges whether its filters pay.
 const ROWS_TO_JUDGE: usize = 100_000;
@@ -184,18 +188,63 @@ impl ExecutionPlan for DynamicFiltersExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
+        let batch_size = context.session_config().batch_size();
         let input = self.input.execute(partition, context)?;
-        let schema = input.schema();
-        let metrics = BaselineMetrics::new(&self.metrics, partition);
-        let mut judge = Judge::new(self.filters.clone());
-        let filtered = input.map(move |batch| {
-            let timer = metrics.elapsed_compute().timer();
-            let filtered = judge.filter(batch?)?;
-            timer.done();
-            metrics.record_output(filtered.num_rows());
-            Ok(filtered)
-        });
-        Ok(Box::pin(RecordBatchStreamAdapter::new(schema, filtered)))
+        Ok(Box::pin(FilteredStream {
+            // Filtered batches are gathered into full ones, as `FilterExec` does: a join
+            // probed with many small batches pays for each.
+            coalescer: BatchCoalescer::new(input.schema(), batch_size)
+                .with_biggest_coalesce_batch_size(Some(batch_size / 2)),
+            input,
+            judge: Judge::new(self.filters.clone()),
+            metrics: BaselineMetrics::new(&self.metrics, partition),
+            finished: false,
+        }))
+    }
+}
+
+/// The input's batches, filtered and gathered into batches of the session's size.
+struct FilteredStream {
+    input: SendableRecordBatchStream,
+    judge: Judge,
+    coalescer: BatchCoalescer,
+    metrics: BaselineMetrics,
+    finished: bool,
+}
+
+impl Stream for FilteredStream {
+    type Item = Result<RecordBatch>;
+
+    fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
+        loop {
+            if let Some(batch) = self.coalescer.next_completed_batch() {
+                self.metrics.record_output(batch.num_rows());
+                return Poll::Ready(Some(Ok(batch)));
+            }
+            if self.finished {
+                return Poll::Ready(None);
+            }
+            match ready!(self.input.poll_next_unpin(cx)) {
+                Some(Ok(batch)) => {
+                    let this = &mut *self;
+                    let timer = this.metrics.elapsed_compute().timer();
+                    let pushed = this.judge.push(batch, &mut this.coalescer);
+                    timer.done();
+                    pushed?;
+                }
+                Some(Err(error)) => return Poll::Ready(Some(Err(error))),
+                None => {
+                    self.finished = true;
+                    self.coalescer.finish_buffered_batch()?;
+                }
+            }
+        }
+    }
+}
+
+impl RecordBatchStream for FilteredStream {
+    fn schema(&self) -> SchemaRef {
+        self.coalescer.schema()
     }
 }
 
@@ -217,17 +266,33 @@ impl Judge {
         }
     }
 
-    fn filter(&mut self, batch: RecordBatch) -> Result<RecordBatch> {
-        if !self.paying {
-            return Ok(batch);
+    /// Pushes the rows of `batch` the filters keep (all of them once filtering stopped
+    /// paying) to `coalescer`.
+    fn push(&mut self, batch: RecordBatch, coalescer: &mut BatchCoalescer) -> Result<()> {
+        let mask = match self.paying {
+            true => self.mask(&batch)?,
+            false => None,
+        };
+        let Some(mask) = mask else {
+            return Ok(coalescer.push_batch(batch)?);
+        };
+        self.seen += batch.num_rows();
+        self.kept += mask.true_count();
+        if self.seen >= ROWS_TO_JUDGE {
+            self.paying = (self.kept as f64) < KEPT_TO_GIVE_UP * self.seen as f64;
         }
+        Ok(coalescer.push_batch_with_filter(batch, &mask)?)
+    }
+
+    /// The rows of `batch` every filter keeps; none when no filter has been set yet.
+    fn mask(&self, batch: &RecordBatch) -> Result<Option<BooleanArray>> {
         let mut mask: Option<BooleanArray> = None;
         for filter in &self.filters {
             // Until its join has built, a dynamic filter keeps every row.
             if keeps_everything(filter) {
                 continue;
             }
-            let keep = filter.evaluate(&batch)?.into_array(batch.num_rows())?;
+            let keep = filter.evaluate(batch)?.into_array(batch.num_rows())?;
             let Some(keep) = keep.as_any().downcast_ref::<BooleanArray>() else {
                 return datafusion::common::internal_err!(
                     "a dynamic filter returned {}, not booleans",
@@ -239,16 +304,7 @@ impl Judge {
                 None => keep.clone(),
             });
         }
-        let Some(mask) = mask else {
-            return Ok(batch);
-        };
-        let filtered = filter_record_batch(&batch, &mask)?;
-        self.seen += batch.num_rows();
-        self.kept += filtered.num_rows();
-        if self.seen >= ROWS_TO_JUDGE {
-            self.paying = (self.kept as f64) < KEPT_TO_GIVE_UP * self.seen as f64;
-        }
-        Ok(filtered)
+        Ok(mask)
     }
 }
 
