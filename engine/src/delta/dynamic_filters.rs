@@ -11,8 +11,8 @@
 //! [`DynamicFiltersExec`] sits on the Parquet scan and applies only the dynamic filters, to
 //! whole batches (vectorized, as a `FilterExec` does), not through the reader's row selection.
 //! A filter that keeps nearly every row costs a hash lookup per row and saves nothing, so a
-//! stream that finds its filters keep more than [`KEPT_TO_GIVE_UP`] of the first
-//! [`ROWS_TO_JUDGE`] rows stops applying them.
+//! stream stops applying a filter once it has kept more than [`KEPT_TO_GIVE_UP`] of the first
+//! [`ROWS_TO_JUDGE`] rows it read. Each filter reads only the rows the ones before it kept.
 
 use std::fmt;
 use std::pin::Pin;
@@ -20,7 +20,7 @@ use std::sync::Arc;
 use std::task::{Context, Poll, ready};
 
 use arrow::array::{Array, BooleanArray, RecordBatch};
-use arrow::compute::{BatchCoalescer, and};
+use arrow::compute::{BatchCoalescer, filter_record_batch};
 use arrow::datatypes::SchemaRef;
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode, TreeNodeRecursion};
@@ -248,9 +248,13 @@ impl RecordBatchStream for FilteredStream {
     }
 }
 
-/// One stream's filters and what they have kept so far.
+/// One stream's filters, each with what it has kept so far.
 struct Judge {
-    filters: Vec<Arc<dyn PhysicalExpr>>,
+    filters: Vec<JudgedFilter>,
+}
+
+struct JudgedFilter {
+    filter: Arc<dyn PhysicalExpr>,
     seen: usize,
     kept: usize,
     paying: bool,
@@ -258,53 +262,46 @@ struct Judge {
 
 impl Judge {
     fn new(filters: Vec<Arc<dyn PhysicalExpr>>) -> Self {
-        Self {
-            filters,
-            seen: 0,
-            kept: 0,
-            paying: true,
-        }
+        let filters = filters
+            .into_iter()
+            .map(|filter| JudgedFilter {
+                filter,
+                seen: 0,
+                kept: 0,
+                paying: true,
+            })
+            .collect();
+        Self { filters }
     }
 
-    /// Pushes the rows of `batch` the filters keep (all of them once filtering stopped
-    /// paying) to `coalescer`.
-    fn push(&mut self, batch: RecordBatch, coalescer: &mut BatchCoalescer) -> Result<()> {
-        let mask = match self.paying {
-            true => self.mask(&batch)?,
-            false => None,
-        };
-        let Some(mask) = mask else {
-            return Ok(coalescer.push_batch(batch)?);
-        };
-        self.seen += batch.num_rows();
-        self.kept += mask.true_count();
-        if self.seen >= ROWS_TO_JUDGE {
-            self.paying = (self.kept as f64) < KEPT_TO_GIVE_UP * self.seen as f64;
-        }
-        Ok(coalescer.push_batch_with_filter(batch, &mask)?)
-    }
-
-    /// The rows of `batch` every filter keeps; none when no filter has been set yet.
-    fn mask(&self, batch: &RecordBatch) -> Result<Option<BooleanArray>> {
-        let mut mask: Option<BooleanArray> = None;
-        for filter in &self.filters {
+    /// Pushes the rows of `batch` that every filter still paying keeps to `coalescer`. Each
+    /// filter reads only the rows the ones before it kept.
+    fn push(&mut self, mut batch: RecordBatch, coalescer: &mut BatchCoalescer) -> Result<()> {
+        for judged in self.filters.iter_mut().filter(|judged| judged.paying) {
             // Until its join has built, a dynamic filter keeps every row.
-            if keeps_everything(filter) {
+            if keeps_everything(&judged.filter) || batch.num_rows() == 0 {
                 continue;
             }
-            let keep = filter.evaluate(batch)?.into_array(batch.num_rows())?;
+            let keep = judged
+                .filter
+                .evaluate(&batch)?
+                .into_array(batch.num_rows())?;
             let Some(keep) = keep.as_any().downcast_ref::<BooleanArray>() else {
                 return datafusion::common::internal_err!(
                     "a dynamic filter returned {}, not booleans",
                     keep.data_type()
                 );
             };
-            mask = Some(match mask {
-                Some(mask) => and(&mask, keep)?,
-                None => keep.clone(),
-            });
+            judged.seen += batch.num_rows();
+            judged.kept += keep.true_count();
+            if judged.seen >= ROWS_TO_JUDGE {
+                judged.paying = (judged.kept as f64) < KEPT_TO_GIVE_UP * judged.seen as f64;
+            }
+            if keep.true_count() < batch.num_rows() {
+                batch = filter_record_batch(&batch, keep)?;
+            }
         }
-        Ok(mask)
+        Ok(coalescer.push_batch(batch)?)
     }
 }
 
