@@ -72,6 +72,17 @@ async fn filters_run_above_the_reader_unless_row_filters_are_asked_for() {
     assert_eq!(rows(&engine, query).await, ["c=143"]);
 }
 
+/// [`lake_with_numbers`], and `gold.keys`: `k` in 5, 500, 999 and 5000.
+async fn lake_with_numbers_and_keys() -> (tempfile::TempDir, Engine) {
+    let (lake, engine) = lake_with_numbers().await;
+    rows(
+        &engine,
+        "CREATE TABLE gold.keys AS SELECT * FROM (VALUES (5), (500), (999), (5000)) AS t(k)",
+    )
+    .await;
+    (lake, engine)
+}
+
 /// The `output_rows` of the first plan line of `sql`'s `EXPLAIN ANALYZE` naming `operator`.
 async fn output_rows(engine: &Engine, sql: &str, operator: &str) -> String {
     let plan = rows(engine, &format!("EXPLAIN ANALYZE {sql}"))
@@ -93,12 +104,7 @@ async fn output_rows(engine: &Engine, sql: &str, operator: &str) -> String {
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_joins_keys_filter_the_rows_scanned_under_an_aggregate_on_its_other_side() {
-    let (_lake, engine) = lake_with_numbers().await;
-    rows(
-        &engine,
-        "CREATE TABLE gold.keys AS SELECT * FROM (VALUES (5), (500), (999), (5000)) AS t(k)",
-    )
-    .await;
+    let (_lake, engine) = lake_with_numbers_and_keys().await;
     let query = "SELECT n, c FROM (SELECT n, count(*) AS c FROM gold.numbers GROUP BY n) \
                  JOIN gold.keys ON n = k ORDER BY n";
     let answer = ["c=1 | n=5", "c=1 | n=500", "c=1 | n=999"];
@@ -119,12 +125,7 @@ async fn a_joins_keys_filter_the_rows_scanned_under_an_aggregate_on_its_other_si
 
 #[tokio::test(flavor = "multi_thread")]
 async fn a_joins_keys_are_not_looked_up_twice_when_the_join_reads_the_scan_itself() {
-    let (_lake, engine) = lake_with_numbers().await;
-    rows(
-        &engine,
-        "CREATE TABLE gold.keys AS SELECT * FROM (VALUES (5), (500), (999), (5000)) AS t(k)",
-    )
-    .await;
+    let (_lake, engine) = lake_with_numbers_and_keys().await;
     // No ORDER BY: a sort between the scan and the join would be work worth saving.
     let query = "SELECT n FROM gold.numbers JOIN gold.keys ON n = k";
     let mut answer = rows(&engine, query).await;
@@ -135,11 +136,11 @@ async fn a_joins_keys_are_not_looked_up_twice_when_the_join_reads_the_scan_itsel
     assert!(!plan.contains("DynamicFiltersExec"), "{plan}");
 }
 
-/// A lake with `gold.many` (`n`, `rows` values) and `gold.most` (`k`, `keys` values), both as
-/// `generate_series` writes them after `many_from` and `most_from` (SQL over `value`).
+/// A lake with `gold.many`, whose `n` is `many_from` for `value` from 1 to `row_count`, and
+/// `gold.most`, whose `k` is `most_from` for `value` from 1 to `keys`.
 async fn lake_to_join(
     many_from: &str,
-    rows_: u32,
+    row_count: u32,
     most_from: &str,
     keys: u32,
 ) -> (tempfile::TempDir, Engine) {
@@ -149,7 +150,7 @@ async fn lake_to_join(
     rows(
         &engine,
         &format!(
-            "CREATE TABLE gold.many AS SELECT {many_from} AS n FROM generate_series(1, {rows_})"
+            "CREATE TABLE gold.many AS SELECT {many_from} AS n FROM generate_series(1, {row_count})"
         ),
     )
     .await;

@@ -4,24 +4,12 @@
 //! workers.
 
 use std::path::Path;
-use std::process::Command;
 
 use futures::TryStreamExt;
 use lakeshore_engine::{Engine, EngineConfig};
 use lakeshore_tests::{LoopbackCluster, canonical_rows};
 
-fn generate(out: &Path) {
-    let generated = Command::new(env!("CARGO_BIN_EXE_lakeshore-bench"))
-        .args(["tpch-gen", "--sf", "0.1", "--parts", "2", "--out"])
-        .arg(out)
-        .output()
-        .expect("run lakeshore-bench tpch-gen");
-    assert!(
-        generated.status.success(),
-        "tpch-gen failed: {}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
-}
+use crate::tpch_gen;
 
 async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
     let batches: Vec<_> = engine
@@ -49,7 +37,7 @@ fn query(number: u32) -> String {
 async fn all_22_queries_answer_on_a_cluster_as_embedded_at_sf_0_1() {
     let generated = tempfile::tempdir().expect("a temporary folder");
     let out = generated.path().to_path_buf();
-    tokio::task::spawn_blocking(move || generate(&out))
+    tokio::task::spawn_blocking(move || tpch_gen(&out, &["--sf", "0.1", "--parts", "2"]))
         .await
         .expect("tpch-gen ran");
     let lake_uri = generated.path().display().to_string();

@@ -3,25 +3,12 @@
 //! client and with several at once and gets rows back (the load client checks that each answer
 //! has rows). The latencies themselves are not checked.
 
-use std::process::Command;
-
-fn bench() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lakeshore-bench"))
-}
+use crate::{bench, tpch_gen};
 
 #[test]
 fn every_flight_case_runs_alone_with_one_and_with_several_clients() {
     let lake = tempfile::tempdir().expect("a temporary folder for the lake");
-    let generated = bench()
-        .args(["tpch-gen", "--sf", "0.01", "--out"])
-        .arg(lake.path())
-        .output()
-        .expect("run lakeshore-bench tpch-gen");
-    assert!(
-        generated.status.success(),
-        "tpch-gen failed: {}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
+    tpch_gen(lake.path(), &["--sf", "0.01"]);
     let run = bench()
         .args(["flight", "--clients", "1,3", "--rounds", "2", "--lake"])
         .arg(lake.path())

@@ -1,25 +1,12 @@
 //! TPC-H at scale factor 0.01: `tpch-gen` writes the tables, `tpch` runs all 22 queries through
 //! the benchmark's own path and checks each answer against the reference kept in the repository.
 
-use std::process::Command;
-
-fn bench() -> Command {
-    Command::new(env!("CARGO_BIN_EXE_lakeshore-bench"))
-}
+use crate::{bench, tpch_gen};
 
 #[test]
 fn all_22_queries_answer_as_the_reference_at_sf_0_01() {
     let lake = tempfile::tempdir().expect("a temporary folder for the lake");
-    let generated = bench()
-        .args(["tpch-gen", "--sf", "0.01", "--out"])
-        .arg(lake.path())
-        .output()
-        .expect("run lakeshore-bench tpch-gen");
-    assert!(
-        generated.status.success(),
-        "tpch-gen failed: {}",
-        String::from_utf8_lossy(&generated.stderr)
-    );
+    tpch_gen(lake.path(), &["--sf", "0.01"]);
     for table in [
         "nation", "region", "part", "supplier", "partsupp", "customer", "orders", "lineitem",
     ] {

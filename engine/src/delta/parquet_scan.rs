@@ -13,13 +13,14 @@
 //! - For a table with variant columns, each file's columns are mapped to the scan's by an
 //!   adapter that reads shredded variants whole and folds them back ([`Unshredding`]).
 //! - Footers are read with their page indexes ([`WithPageIndex`]), so a scan with a limit
-//!   fetches pages, not row groups.
+//!   fetches pages, not row groups; not in a scan with deletion vectors, whose Parquet source
+//!   delta-rs requires unchanged.
 
 use std::sync::Arc;
 
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::config::ConfigOptions;
-use datafusion::datasource::physical_plan::{FileScanConfigBuilder, ParquetSource};
+use datafusion::datasource::physical_plan::{FileScanConfigBuilder, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
 use datafusion::error::Result;
 use datafusion::physical_plan::ExecutionPlan;
@@ -42,17 +43,31 @@ pub(crate) fn adapt(
         let parquet = node
             .downcast_ref::<DataSourceExec>()
             .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>());
-        let adapted = parquet.map(|(config, source)| {
-            let mut source = source.clone();
-            if source.table_parquet_options().global.pushdown_filters != row_filters {
-                source = source.with_pushdown_filters(row_filters);
+        let adapted = parquet.and_then(|(config, source)| {
+            let changes_filters =
+                source.table_parquet_options().global.pushdown_filters != row_filters;
+            // delta-rs refuses a scan with deletion vectors (read with a row-position virtual
+            // column) whose Parquet source is not the one it planned.
+            let keeps_source = !source.table_schema().virtual_columns().is_empty();
+            let readers = source
+                .parquet_file_reader_factory()
+                .filter(|_| !keeps_source);
+            if !changes_filters
+                && readers.is_none()
+                && statistics.is_none()
+                && unshredding.is_none()
+            {
+                return None;
             }
-            if let Some(readers) = source.parquet_file_reader_factory() {
-                let readers = Arc::new(WithPageIndex(readers.clone()));
-                source = source.with_parquet_file_reader_factory(readers);
+            let mut builder = FileScanConfigBuilder::from(config.clone());
+            if changes_filters || readers.is_some() {
+                let mut source = source.clone().with_pushdown_filters(row_filters);
+                if let Some(readers) = readers {
+                    source = source
+                        .with_parquet_file_reader_factory(Arc::new(WithPageIndex(readers.clone())));
+                }
+                builder = builder.with_source(Arc::new(source));
             }
-            let mut builder =
-                FileScanConfigBuilder::from(config.clone()).with_source(Arc::new(source));
             if let Some(unshredding) = unshredding {
                 builder = builder.with_expr_adapter(Some(unshredding.adapter_for(config)));
             }
@@ -61,7 +76,7 @@ pub(crate) fn adapt(
                     .with_statistics(statistics.fill(config.statistics(), config.file_schema()));
             }
             let adapted: Arc<dyn ExecutionPlan> = DataSourceExec::from_data_source(builder.build());
-            adapted
+            Some(adapted)
         });
         Ok(match adapted {
             Some(adapted) => Transformed::yes(adapted),
