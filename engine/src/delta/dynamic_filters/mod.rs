@@ -77,6 +77,10 @@ fn apply_under(
     plan: Arc<dyn ExecutionPlan>,
     first_join: Option<u64>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
+    // A plan this rule has seen before keeps its filters as they are.
+    if plan.downcast_ref::<DynamicFiltersExec>().is_some() {
+        return Ok(plan);
+    }
     if let Some(filtered) = DynamicFiltersExec::over(&plan, first_join)? {
         return Ok(filtered);
     }
