@@ -105,7 +105,7 @@ impl Engine {
         // A join with up to this many keys per partition hands them to the scan of its other
         // side as a list (DataFusion's default: 150), which a scan applies cheaply; above it,
         // a lookup in the join's hash table, which scans leave to the join (see
-        // `delta/dynamic_filters.rs`). TPC-H Q18 at SF 10 keeps about 300 orders per partition.
+        // `delta/dynamic_filters/`). TPC-H Q18 at SF 10 keeps about 300 orders per partition.
         session
             .options_mut()
             .optimizer

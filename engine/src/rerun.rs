@@ -14,12 +14,11 @@
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
+use datafusion::execution::memory_pool::MemoryLimit;
+use datafusion::logical_expr::LogicalPlan;
 use datafusion::physical_plan::EmptyRecordBatchStream;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
-
-use datafusion::execution::memory_pool::MemoryLimit;
-use datafusion::logical_expr::LogicalPlan;
 
 use crate::changes::first_write;
 use crate::distributed::Distribution;

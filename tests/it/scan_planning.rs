@@ -164,6 +164,11 @@ async fn lake_to_join(
     (lake, engine)
 }
 
+/// How many groups of `gold.many`'s numbers have a key in `gold.most` (the filter of the join
+/// reaches the scan under the aggregate).
+const GROUPS_JOINED: &str = "SELECT count(*) AS c FROM \
+    (SELECT n, count(*) AS per_n FROM gold.many GROUP BY n) JOIN gold.most ON n = k";
+
 /// The rows `DynamicFiltersExec` let through in `query`, in thousands.
 async fn thousands_through(engine: &Engine, query: &str) -> f64 {
     let through = output_rows(engine, query, "DynamicFiltersExec").await;
@@ -177,8 +182,7 @@ async fn thousands_through(engine: &Engine, query: &str) -> f64 {
 async fn dynamic_filters_that_keep_nearly_every_row_stop_being_applied() {
     // 950 keys, a list; each number 300 times.
     let (_lake, engine) = lake_to_join("value % 1000", 300_000, "value - 1", 950).await;
-    let query = "SELECT count(*) AS c FROM \
-                 (SELECT n, count(*) AS per_n FROM gold.many GROUP BY n) JOIN gold.most ON n = k";
+    let query = GROUPS_JOINED;
     assert_eq!(rows(&engine, query).await, ["c=950"]);
     // The filter keeps 95% of the rows; past the first 100,000 it lets every row through, so
     // about 295,000 get through instead of 285,000.
@@ -193,8 +197,7 @@ async fn dynamic_filters_that_keep_nearly_every_row_stop_being_applied() {
 async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_are_left_to_the_join() {
     // 290,000 keys, too many for a list; the first 10,000 numbers have none.
     let (_lake, engine) = lake_to_join("value", 300_000, "value + 10000", 290_000).await;
-    let query = "SELECT count(*) AS c FROM \
-                 (SELECT n, count(*) AS per_n FROM gold.many GROUP BY n) JOIN gold.most ON n = k";
+    let query = GROUPS_JOINED;
     assert_eq!(rows(&engine, query).await, ["c=290000"]);
     // Not one of the 10,000 numbers without a key is dropped before the join (applied, the
     // filter would drop them: they come first).

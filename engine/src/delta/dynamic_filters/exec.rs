@@ -40,18 +40,13 @@ impl DynamicFiltersExec {
     pub(super) fn over(
         scan: &Arc<dyn ExecutionPlan>,
         first_join: Option<u64>,
-    ) -> Result<Option<Arc<dyn ExecutionPlan>>> {
-        let Some((_, source)) = scan
+    ) -> Option<Arc<dyn ExecutionPlan>> {
+        let (_, source) = scan
             .downcast_ref::<DataSourceExec>()
-            .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())
-        else {
-            return Ok(None);
-        };
-        let Some(predicate) = source.filter() else {
-            return Ok(None);
-        };
+            .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())?;
+        let predicate = source.filter()?;
         if source.table_parquet_options().global.pushdown_filters {
-            return Ok(None);
+            return None;
         }
         let schema = scan.schema();
         let mut filters = Vec::new();
@@ -70,13 +65,13 @@ impl DynamicFiltersExec {
             }
         }
         if filters.is_empty() {
-            return Ok(None);
+            return None;
         }
-        Ok(Some(Arc::new(Self {
+        Some(Arc::new(Self {
             input: Arc::clone(scan),
             filters,
             metrics: ExecutionPlanMetricsSet::new(),
-        })))
+        }))
     }
 }
 

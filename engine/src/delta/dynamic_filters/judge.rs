@@ -26,6 +26,10 @@ pub(super) struct Judge {
 
 struct JudgedFilter {
     filter: Arc<dyn PhysicalExpr>,
+    /// What the filter held at `generation`, its last update seen: read again only when its
+    /// join updates it, not for every batch.
+    held: Held,
+    generation: Option<u64>,
     seen: usize,
     kept: usize,
     paying: bool,
@@ -37,6 +41,8 @@ impl Judge {
             .into_iter()
             .map(|filter| JudgedFilter {
                 filter,
+                held: Held::Nothing,
+                generation: None,
                 seen: 0,
                 kept: 0,
                 paying: true,
@@ -53,7 +59,12 @@ impl Judge {
         coalescer: &mut BatchCoalescer,
     ) -> Result<()> {
         for judged in self.filters.iter_mut().filter(|judged| judged.paying) {
-            match held_by(&judged.filter) {
+            let generation = judged.filter.snapshot_generation();
+            if judged.generation != Some(generation) {
+                judged.held = held_by(&judged.filter);
+                judged.generation = Some(generation);
+            }
+            match judged.held {
                 // Until its join has built, a dynamic filter keeps every row.
                 Held::Nothing => continue,
                 // A lookup in the join's hash table costs what the join's probe costs, more
@@ -89,6 +100,7 @@ impl Judge {
 }
 
 /// What a dynamic filter tests rows against, once its join has built.
+#[derive(Clone, Copy)]
 enum Held {
     /// Nothing yet: the filter is still its placeholder, `true`.
     Nothing,

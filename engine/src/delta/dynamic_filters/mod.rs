@@ -81,7 +81,7 @@ fn apply_under(
     if plan.downcast_ref::<DynamicFiltersExec>().is_some() {
         return Ok(plan);
     }
-    if let Some(filtered) = DynamicFiltersExec::over(&plan, first_join)? {
+    if let Some(filtered) = DynamicFiltersExec::over(&plan, first_join) {
         return Ok(filtered);
     }
     let first_join = match plan.downcast_ref::<HashJoinExec>() {
