@@ -12,8 +12,8 @@ WORKDIR /src
 COPY . .
 RUN --mount=type=cache,target=/usr/local/cargo/registry \
     --mount=type=cache,target=/src/target \
-    cargo build --release --locked --bin lakeshore-server --bin lakeshore-worker \
-    && cp target/release/lakeshore-server target/release/lakeshore-worker /usr/local/bin/
+    cargo build --profile production --locked --bin lakeshore-server --bin lakeshore-worker \
+    && cp target/production/lakeshore-server target/production/lakeshore-worker /usr/local/bin/
 
 # What both images run on: CA certificates (object stores over TLS) and a non-root user.
 FROM debian:bookworm-slim AS runtime

@@ -48,6 +48,7 @@ enum Benchmark {
 }
 
 fn main() -> ExitCode {
+    lakeshore_engine::allocator::reuse_freed_memory();
     let cli = Cli::parse();
     let outcome = match cli.benchmark {
         Benchmark::Freshness(args) => tokio::runtime::Builder::new_multi_thread()

@@ -31,6 +31,7 @@ struct Args {
 }
 
 fn main() -> std::process::ExitCode {
+    lakeshore_engine::allocator::reuse_freed_memory();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

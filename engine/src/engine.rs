@@ -280,7 +280,16 @@ impl Engine {
     /// included), for callers that look at it before planning it with
     /// [`Engine::plan_parsed`]. Fails when it does not parse.
     pub fn parse(&self, sql: &str) -> Result<ParsedStatement> {
-        ParsedStatement::parse(sql, &self.ctx.state().config().options().sql_parser)
+        // Only the parser's options are copied, not the whole session state.
+        let options = self
+            .ctx
+            .state_ref()
+            .read()
+            .config()
+            .options()
+            .sql_parser
+            .clone();
+        ParsedStatement::parse(sql, &options)
     }
 
     /// Runs a statement planned earlier with [`Engine::plan`] (by this engine or a view of it,
@@ -325,9 +334,11 @@ impl Engine {
     /// Plans a statement parsed earlier with [`Engine::parse`] (by this engine or a view of it),
     /// as [`Engine::plan`] does.
     pub async fn plan_parsed(&self, statement: &ParsedStatement) -> Result<DataFrame> {
+        // Read in place: a copy of the whole session state costs more than planning `SELECT 1`.
         let max_staleness = self
             .ctx
-            .state()
+            .state_ref()
+            .read()
             .config()
             .options()
             .extensions

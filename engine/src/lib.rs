@@ -6,6 +6,7 @@
 //! naming rule.
 
 mod access;
+pub mod allocator;
 mod analyze;
 pub mod catalog;
 mod changes;

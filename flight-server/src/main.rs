@@ -10,6 +10,7 @@ use lakeshore_flight::{Command, FlightServer, ServeArgs};
 use tonic_health::pb::health_check_response::ServingStatus;
 
 fn main() -> std::process::ExitCode {
+    lakeshore_engine::allocator::reuse_freed_memory();
     match run() {
         Ok(()) => std::process::ExitCode::SUCCESS,
         Err(error) => {

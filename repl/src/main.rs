@@ -30,6 +30,7 @@ use crate::script::{Script, run_scripts};
 use crate::shell::Shell;
 
 fn main() -> ExitCode {
+    lakeshore_engine::allocator::reuse_freed_memory();
     let args = Args::parse_command_line();
     init_tracing();
 

@@ -4,8 +4,10 @@
 
 use std::path::Path;
 
-use lakeshore_engine::{Engine, EngineConfig, RequestCounts};
-use lakeshore_tests::{delta_writer, write_lake};
+use lakeshore_engine::{
+    AccessConfig, Engine, EngineConfig, EngineError, Layers, Principal, RequestCounts, Role,
+};
+use lakeshore_tests::{collect, delta_writer, write_lake};
 
 use crate::lake_catalog::rows;
 
@@ -73,6 +75,52 @@ async fn a_repeated_query_when_nothing_changed_costs_one_listing_of_the_log() {
     let (after_commit, answer) = cost(&engine, QUERY).await;
     assert_eq!(answer, "n=103");
     assert!(after_commit.get >= 1, "after a commit: {after_commit}");
+}
+
+/// A server's user has every statement checked by the access policy, which reads the
+/// definitions of the views it names. A query naming lake tables only, or nothing, reads none,
+/// so it must not list the catalog folder: on an object store that is a round trip per query.
+#[tokio::test(flavor = "multi_thread")]
+async fn a_users_query_of_lake_tables_lists_no_view_definitions() {
+    let lake = lake_with_a_long_log();
+    let mut config = EngineConfig::for_lake(lake.path().to_str().unwrap());
+    config.access = Some(AccessConfig::default());
+    let server = Engine::open(config).await.unwrap();
+    let analyst = server.as_user(Principal {
+        name: "alice".to_string(),
+        role: Role::Reader,
+        layers: Layers::parse("silver"),
+    });
+    cost(&analyst, QUERY).await;
+    let (again, answer) = cost(&analyst, QUERY).await;
+    assert_eq!(answer, "n=102");
+    let the_log_listed_once = RequestCounts {
+        list: 1,
+        ..RequestCounts::default()
+    };
+    assert_eq!(again, the_log_listed_once, "repeated query: {again}");
+    let (select_1, _) = cost(&analyst, "SELECT 1").await;
+    assert_eq!(select_1, RequestCounts::default(), "SELECT 1: {select_1}");
+
+    // Views another process defines meanwhile are still seen, and checked.
+    let outside = tempfile::tempdir().unwrap();
+    delta_writer("append", outside.path(), Some(1));
+    let other_process = open(lake.path()).await;
+    for sql in [
+        "CREATE VIEW silver.all_orders AS SELECT * FROM silver.orders".to_string(),
+        format!(
+            "CREATE VIEW silver.outside AS SELECT * FROM delta_scan('{}')",
+            outside.path().display()
+        ),
+    ] {
+        collect(&other_process, &sql).await.unwrap();
+    }
+    let (_, answer) = cost(&analyst, "SELECT count(*) AS n FROM silver.all_orders").await;
+    assert_eq!(answer, "n=102");
+    match collect(&analyst, "SELECT * FROM silver.outside").await {
+        Err(EngineError::PermissionDenied(_)) => {}
+        other => panic!("a view reading outside the lake: expected a refusal, got {other:?}"),
+    }
 }
 
 #[tokio::test(flavor = "multi_thread")]

@@ -463,7 +463,7 @@ impl Policy {
     ) -> Result<()> {
         if let Some(catalog) = &self.places.catalog {
             // Views other processes defined since: their definitions are checked too.
-            catalog.objects().refresh_if_stale().await?;
+            catalog.refresh_objects_named_by(state, statement).await?;
         }
         self.check_reads(state, statement, 0)
     }

@@ -172,13 +172,24 @@ impl LakeCatalog {
         )
     }
 
-    /// Whether `statement` is a query that names lake tables only (no view, external table or
-    /// unknown name), so the definitions of views need not be listed for it.
-    pub(crate) fn names_only_lake_tables(
+    /// Lists the views and external tables again when the last look is older than the running
+    /// statement accepts, unless `statement` is a query that names lake tables only (or
+    /// nothing, as `SELECT 1`): it reads no definition, so it costs no request to the catalog
+    /// folder, which on an object store is a round trip per statement.
+    pub(crate) async fn refresh_objects_named_by(
         &self,
         state: &SessionState,
         statement: &Statement,
-    ) -> bool {
+    ) -> Result<()> {
+        if self.names_only_lake_tables(state, statement) {
+            return Ok(());
+        }
+        self.objects.refresh_if_stale().await
+    }
+
+    /// Whether `statement` is a query that names lake tables only (no view, external table or
+    /// unknown name), so the definitions of views need not be listed for it.
+    fn names_only_lake_tables(&self, state: &SessionState, statement: &Statement) -> bool {
         use datafusion::sql::sqlparser::ast;
         if !matches!(statement, Statement::Statement(inner) if matches!(**inner, ast::Statement::Query(_)))
         {

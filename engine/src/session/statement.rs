@@ -51,15 +51,15 @@ impl Preparation {
         let partition_columns = take_partition_columns(&mut statement);
         let references = StatementReferences::of(&statement);
         if let Some(catalog) = catalog {
-            // Views and external tables other processes defined or dropped since.
-            if references.lists_tables || !catalog.names_only_lake_tables(&ctx.state(), &statement)
-            {
-                catalog.objects().refresh_if_stale().await?;
-            }
+            let state = ctx.state();
+            // Views, external tables and lake tables other processes made or dropped since.
             if references.lists_tables {
+                catalog.objects().refresh_if_stale().await?;
                 catalog.refresh().await?;
+            } else {
+                catalog.refresh_objects_named_by(&state, &statement).await?;
             }
-            catalog.refresh_tables_of(&ctx.state(), &statement).await;
+            catalog.refresh_tables_of(&state, &statement).await;
         }
         self.delta_scan.load(&references.delta_scans).await?;
         let tables = SessionTables { ctx, catalog };
