@@ -104,7 +104,7 @@ async fn a_users_query_of_lake_tables_lists_no_view_definitions() {
 
     // Views another process defines meanwhile are still seen, and checked.
     let outside = tempfile::tempdir().unwrap();
-    delta_writer("append", outside.path(), Some(1));
+    delta_writer("create", outside.path(), Some(1));
     let other_process = open(lake.path()).await;
     for sql in [
         "CREATE VIEW silver.all_orders AS SELECT * FROM silver.orders".to_string(),
