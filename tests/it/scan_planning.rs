@@ -194,6 +194,26 @@ async fn dynamic_filters_that_keep_nearly_every_row_stop_being_applied() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_joins_keys_filter_exactly_the_rows_that_match() {
+    // 200 keys, every fifth number; each number 300 times.
+    let (_lake, engine) = lake_to_join("value % 1000", 300_000, "value * 5 - 1", 200).await;
+    // Both sides split by a hash of the key: the join's filter holds one list per partition.
+    for setting in [
+        "datafusion.execution.target_partitions = 4",
+        "datafusion.optimizer.hash_join_single_partition_threshold = 0",
+        "datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+    ] {
+        rows(&engine, &format!("SET {setting}")).await;
+    }
+    let query = GROUPS_JOINED;
+    let plan = physical_plan(&engine, query).await;
+    assert!(plan.contains("mode=Partitioned"), "{plan}");
+    assert_eq!(rows(&engine, query).await, ["c=200"]);
+    // The 300 rows of each of the 200 numbers with a key, and no other.
+    assert_eq!(thousands_through(&engine, query).await, 60.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_are_left_to_the_join() {
     // 290,000 keys, too many for a list; the first 10,000 numbers have none.
     let (_lake, engine) = lake_to_join("value", 300_000, "value + 10000", 290_000).await;

@@ -6,12 +6,15 @@ use std::sync::Arc;
 
 use arrow::array::{Array, BooleanArray, RecordBatch};
 use arrow::compute::{BatchCoalescer, filter_record_batch};
+use arrow::datatypes::Schema;
 use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::error::Result;
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{DynamicFilterPhysicalExpr, Literal};
 use datafusion::physical_plan::joins::HashTableLookupExpr;
+
+use super::one_list::one_list_of_keys;
 
 /// Rows a stream filters before it judges whether its filters pay.
 const ROWS_TO_JUDGE: usize = 100_000;
@@ -61,10 +64,10 @@ impl Judge {
         for judged in self.filters.iter_mut().filter(|judged| judged.paying) {
             let generation = judged.filter.snapshot_generation();
             if judged.generation != Some(generation) {
-                judged.held = held_by(&judged.filter);
+                judged.held = held_by(&judged.filter, &batch.schema());
                 judged.generation = Some(generation);
             }
-            match judged.held {
+            let keys = match &judged.held {
                 // Until its join has built, a dynamic filter keeps every row.
                 Held::Nothing => continue,
                 // A lookup in the join's hash table costs what the join's probe costs, more
@@ -73,13 +76,10 @@ impl Judge {
                     judged.paying = false;
                     continue;
                 }
-                Held::Keys if batch.num_rows() == 0 => continue,
-                Held::Keys => {}
-            }
-            let keep = judged
-                .filter
-                .evaluate(&batch)?
-                .into_array(batch.num_rows())?;
+                Held::Keys(_) if batch.num_rows() == 0 => continue,
+                Held::Keys(keys) => keys,
+            };
+            let keep = keys.evaluate(&batch)?.into_array(batch.num_rows())?;
             let Some(keep) = keep.as_any().downcast_ref::<BooleanArray>() else {
                 return datafusion::common::internal_err!(
                     "a dynamic filter returned {}, not booleans",
@@ -100,22 +100,22 @@ impl Judge {
 }
 
 /// What a dynamic filter tests rows against, once its join has built.
-#[derive(Clone, Copy)]
 enum Held {
     /// Nothing yet: the filter is still its placeholder, `true`.
     Nothing,
     /// The join's hash table (a build side too large for a list of keys).
     HashTable,
-    /// The keys' bounds and, for a small build side, the keys themselves.
-    Keys,
+    /// The keys' bounds and, for a small build side, the keys themselves: the test to
+    /// apply to rows of `schema`.
+    Keys(Arc<dyn PhysicalExpr>),
 }
 
-fn held_by(filter: &Arc<dyn PhysicalExpr>) -> Held {
+fn held_by(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Held {
     let Some(current) = filter
         .downcast_ref::<DynamicFilterPhysicalExpr>()
         .and_then(|dynamic| dynamic.current().ok())
     else {
-        return Held::Keys;
+        return Held::Keys(Arc::clone(filter));
     };
     let placeholder = current
         .downcast_ref::<Literal>()
@@ -126,6 +126,6 @@ fn held_by(filter: &Arc<dyn PhysicalExpr>) -> Held {
     match (placeholder, looks_up) {
         (true, _) => Held::Nothing,
         (false, true) => Held::HashTable,
-        (false, false) => Held::Keys,
+        (false, false) => Held::Keys(one_list_of_keys(current, schema)),
     }
 }

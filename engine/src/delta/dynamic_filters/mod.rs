@@ -16,6 +16,7 @@
 
 mod exec;
 mod judge;
+mod one_list;
 
 use std::sync::Arc;
 
