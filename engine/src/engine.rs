@@ -24,7 +24,8 @@ use crate::changes::plan_change;
 use crate::config::EngineConfig;
 use crate::delta::within_statement;
 use crate::delta::{
-    ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, tables_read_by,
+    ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, ReadEnoughFiles,
+    tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
@@ -123,7 +124,11 @@ impl Engine {
                 state = distribution.coordinate(state, coordinator_codec(stores.clone()));
             }
             // A coordinator's scans are planned again by its workers, without this rule.
-            None => state = state.with_physical_optimizer_rule(Arc::new(ApplyDynamicFilters)),
+            None => {
+                state = state
+                    .with_physical_optimizer_rule(Arc::new(ApplyDynamicFilters))
+                    .with_physical_optimizer_rule(Arc::new(ReadEnoughFiles));
+            }
         }
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);

@@ -220,6 +220,51 @@ async fn parquet_footers_are_fetched_once_within_a_cache_sized_by_an_option() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_limit_without_a_filter_reads_only_the_files_it_needs() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let engine = open(lake.path()).await;
+    // Four files of 1,000 rows.
+    rows(
+        &engine,
+        "CREATE TABLE gold.four AS SELECT value AS n FROM generate_series(1, 1000)",
+    )
+    .await;
+    for first in [1001, 2001, 3001] {
+        let last = first + 999;
+        let insert =
+            format!("INSERT INTO gold.four SELECT value FROM generate_series({first}, {last})");
+        rows(&engine, &insert).await;
+    }
+    let smallest_file = data_files(&lake.path().join("gold/four"))
+        .iter()
+        .map(|file| file.metadata().unwrap().len())
+        .min()
+        .unwrap();
+    let query = "SELECT n FROM gold.four LIMIT 5";
+    // The first run reads the footers into the cache.
+    cost(&engine, query).await;
+    let (warm, answer) = cost(&engine, query).await;
+    assert_eq!(answer.lines().count(), 5, "{answer}");
+    assert!(
+        warm.bytes_read < smallest_file,
+        "five rows read {warm}, where one file has {smallest_file} bytes"
+    );
+    // One file is planned, not four: each partition of a larger scan would open one.
+    let plan = rows(&engine, &format!("EXPLAIN {query}")).await.join("\n");
+    assert_eq!(plan.matches(".parquet").count(), 1, "{plan}");
+    // With a filter, every file may be needed: all four are read, and the answer holds.
+    let (_, answer) = cost(&engine, "SELECT n FROM gold.four WHERE n > 3990 LIMIT 20").await;
+    assert_eq!(answer.lines().count(), 10, "{answer}");
+    // Rows skipped count towards the rows needed.
+    for (offset, expected) in [(1500, 5), (3998, 2)] {
+        let query = format!("SELECT n FROM gold.four LIMIT 5 OFFSET {offset}");
+        let (_, answer) = cost(&engine, &query).await;
+        assert_eq!(answer.lines().count(), expected, "{query}: {answer}");
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn a_limit_without_a_filter_fetches_pages_not_whole_row_groups() {
     let lake = tempfile::tempdir().unwrap();
     write_lake(lake.path());
@@ -231,11 +276,9 @@ async fn a_limit_without_a_filter_fetches_pages_not_whole_row_groups() {
          concat('row ', value, ' ', repeat('x', 200)) AS s FROM generate_series(1, 1000000)",
     )
     .await;
-    let data_bytes: u64 = std::fs::read_dir(lake.path().join("gold/wide"))
-        .unwrap()
-        .map(|entry| entry.unwrap())
-        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".parquet"))
-        .map(|entry| entry.metadata().unwrap().len())
+    let data_bytes: u64 = data_files(&lake.path().join("gold/wide"))
+        .iter()
+        .map(|file| file.metadata().unwrap().len())
         .sum();
     let query = "SELECT n, s FROM gold.wide LIMIT 10";
     // The first run reads the footers, and their page indexes, into the cache.
@@ -246,4 +289,13 @@ async fn a_limit_without_a_filter_fetches_pages_not_whole_row_groups() {
         warm.bytes_read * 5 < data_bytes,
         "ten rows read {warm}, of {data_bytes} bytes of data files"
     );
+}
+
+/// The data files of the table in `folder`.
+fn data_files(folder: &Path) -> Vec<std::fs::DirEntry> {
+    std::fs::read_dir(folder)
+        .unwrap()
+        .map(|entry| entry.unwrap())
+        .filter(|entry| entry.file_name().to_string_lossy().ends_with(".parquet"))
+        .collect()
 }

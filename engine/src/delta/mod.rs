@@ -12,6 +12,7 @@ mod commit_log;
 mod detail;
 mod diagnosis;
 mod dynamic_filters;
+mod enough_files;
 mod history;
 mod limit_guard;
 mod log_cache;
@@ -35,6 +36,7 @@ mod variant;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};
 pub(crate) use dynamic_filters::ApplyDynamicFilters;
+pub(crate) use enough_files::ReadEnoughFiles;
 pub(crate) use pinned_snapshots::PinnedSnapshots;
 pub(crate) use portable_scan::PortableDeltaScanExec;
 pub(crate) use provider::{DeltaTableProvider, PortableScans, tables_read_by};

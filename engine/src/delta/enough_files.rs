@@ -1,0 +1,98 @@
+//! A Parquet scan with a limit and no filter reads only the files the limit needs.
+//!
+//! `SELECT * FROM t LIMIT 10`, the first query of a BI tool's table preview, has its limit
+//! pushed into the Parquet scan, which stops after 10 rows, but in each of its partitions:
+//! every partition opens its first file and decompresses a page of every column there, and
+//! all but one partition's rows are thrown away. The Delta log counts each file's rows, so the
+//! first files whose rows reach the limit are enough, and the scan drops the others.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+
+use datafusion::common::stats::Precision;
+use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
+use datafusion::config::ConfigOptions;
+use datafusion::datasource::physical_plan::{
+    FileGroup, FileScanConfigBuilder, FileSource, ParquetSource,
+};
+use datafusion::datasource::source::DataSourceExec;
+use datafusion::error::Result;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_plan::ExecutionPlan;
+use object_store::path::Path;
+
+/// The physical optimizer rule that drops, from each Parquet scan with a limit and no filter,
+/// the files beyond those whose rows reach the limit. Runs after DataFusion's own rules, once
+/// limits are pushed into scans and files are split across partitions.
+#[derive(Debug, Default)]
+pub(crate) struct ReadEnoughFiles;
+
+impl PhysicalOptimizerRule for ReadEnoughFiles {
+    fn optimize(
+        &self,
+        plan: Arc<dyn ExecutionPlan>,
+        _config: &ConfigOptions,
+    ) -> Result<Arc<dyn ExecutionPlan>> {
+        plan.transform_up(|node| {
+            Ok(match with_enough_files(&node) {
+                Some(fewer) => Transformed::yes(fewer),
+                None => Transformed::no(node),
+            })
+        })
+        .data()
+    }
+
+    fn name(&self) -> &str {
+        "read_enough_files"
+    }
+
+    fn schema_check(&self) -> bool {
+        true
+    }
+}
+
+/// `scan` without the files its limit does not need; `None` when it needs them all, or when
+/// rows may not all be returned as counted: a filter drops some, and the log counts the rows
+/// a deletion vector deletes.
+fn with_enough_files(scan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionPlan>> {
+    let (config, source) = scan
+        .downcast_ref::<DataSourceExec>()?
+        .downcast_to_file_source::<ParquetSource>()?;
+    let limit = config.limit?;
+    if source.filter().is_some() || !source.table_schema().virtual_columns().is_empty() {
+        return None;
+    }
+    // A file split across partitions appears once per part, each with the whole file's count.
+    let files = || config.file_groups.iter().flat_map(FileGroup::iter);
+    let mut needed: HashSet<&Path> = HashSet::new();
+    let mut rows = 0;
+    for file in files() {
+        if rows >= limit {
+            break;
+        }
+        if needed.insert(&file.object_meta.location) {
+            let Precision::Exact(count) = file.statistics.as_ref()?.num_rows else {
+                return None;
+            };
+            rows += count;
+        }
+    }
+    if rows < limit || files().all(|file| needed.contains(&file.object_meta.location)) {
+        return None;
+    }
+    // Every partition stays, some with no file left: the plan above expects their number.
+    let groups = config
+        .file_groups
+        .iter()
+        .map(|group| {
+            let kept = group
+                .iter()
+                .filter(|file| needed.contains(&file.object_meta.location));
+            FileGroup::new(kept.cloned().collect())
+        })
+        .collect();
+    let config = FileScanConfigBuilder::from(config.clone())
+        .with_file_groups(groups)
+        .build();
+    Some(DataSourceExec::from_data_source(config))
+}
