@@ -4,7 +4,8 @@
 //! pushed into the Parquet scan, which stops after 10 rows, but in each of its partitions:
 //! every partition opens its first file and decompresses a page of every column there, and
 //! all but one partition's rows are thrown away. The Delta log counts each file's rows, so the
-//! first files whose rows reach the limit are enough, and the scan drops the others.
+//! first files whose rows reach the limit are enough: the scan drops the others, and reads
+//! each file it keeps in one partition.
 
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -12,6 +13,7 @@ use std::sync::Arc;
 use datafusion::common::stats::Precision;
 use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::config::ConfigOptions;
+use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{
     FileGroup, FileScanConfigBuilder, FileSource, ParquetSource,
 };
@@ -77,18 +79,30 @@ fn with_enough_files(scan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionP
             rows += count;
         }
     }
-    if rows < limit || files().all(|file| needed.contains(&file.object_meta.location)) {
+    let split = files().any(|file| file.range.is_some());
+    if rows < limit || (!split && files().all(|file| needed.contains(&file.object_meta.location))) {
         return None;
     }
-    // Every partition stays, some with no file left: the plan above expects their number.
+    // Each file needed is read whole by the first partition that had a part of it, so that
+    // one partition, not each, decodes the first pages of its columns (a limit of millions of
+    // rows then decodes them in one partition). Every partition stays, some with no file left:
+    // the plan above expects their number.
+    let mut placed: HashSet<&Path> = HashSet::new();
     let groups = config
         .file_groups
         .iter()
         .map(|group| {
             let kept = group
                 .iter()
-                .filter(|file| needed.contains(&file.object_meta.location));
-            FileGroup::new(kept.cloned().collect())
+                .filter(|file| {
+                    needed.contains(&file.object_meta.location)
+                        && placed.insert(&file.object_meta.location)
+                })
+                .map(|file| PartitionedFile {
+                    range: None,
+                    ..file.clone()
+                });
+            FileGroup::new(kept.collect())
         })
         .collect();
     let config = FileScanConfigBuilder::from(config.clone())
