@@ -214,12 +214,24 @@ async fn a_partitioned_joins_keys_filter_exactly_the_rows_that_match() {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_are_left_to_the_join() {
+async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_stop_unless_they_drop_most_rows() {
     // 290,000 keys, too many for a list; the first 10,000 numbers have none.
     let (_lake, engine) = lake_to_join("value", 300_000, "value + 10000", 290_000).await;
     let query = GROUPS_JOINED;
     assert_eq!(rows(&engine, query).await, ["c=290000"]);
-    // Not one of the 10,000 numbers without a key is dropped before the join (applied, the
-    // filter would drop them: they come first).
-    assert_eq!(thousands_through(&engine, query).await, 300.0);
+    // The lookup keeps 90% of the first 100,000 rows: it drops the 10,000 without a key (they
+    // come first), then lets every row through.
+    assert_eq!(thousands_through(&engine, query).await, 290.0);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_drop_rows_when_few_match() {
+    // 100,000 rows of keys, too many for a list, but only 1,000 distinct keys: 1 to 1,000.
+    let (_lake, engine) = lake_to_join("value", 300_000, "value % 1000 + 1", 100_000).await;
+    let query = GROUPS_JOINED;
+    assert_eq!(rows(&engine, query).await, ["c=100000"]);
+    let plan = physical_plan(&engine, query).await;
+    assert!(plan.contains("DynamicFiltersExec"), "{plan}");
+    // Only the 1,000 numbers with a key reach the aggregate.
+    assert_eq!(thousands_through(&engine, query).await, 1.0);
 }

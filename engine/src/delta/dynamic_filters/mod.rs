@@ -11,8 +11,8 @@
 //! [`DynamicFiltersExec`] sits on the Parquet scan and applies the dynamic filters to whole
 //! batches (vectorized, as a `FilterExec` does), not through the reader's row selection. Which
 //! filters pay is decided twice: when planning, by [`ApplyDynamicFilters`] (not the filter of a
-//! join that reads the scan itself), and while reading, by the [`judge`] (not a lookup in a
-//! join's hash table, nor a filter that keeps nearly every row).
+//! join that reads the scan itself), and while reading, by the [`judge`] (not a filter that
+//! keeps nearly every row, nor a lookup in a join's hash table that keeps more than a few).
 
 mod exec;
 mod judge;
