@@ -11,6 +11,9 @@
 //! plain rows that loses a worker midway fails, naming it. So does a query when no worker answers
 //! any more: the cluster is down, and its operator and clients should hear it.
 
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
 use datafusion::common::tree_node::TreeNodeRecursion;
 use datafusion::dataframe::DataFrame;
 use datafusion::execution::SendableRecordBatchStream;
@@ -24,6 +27,10 @@ use crate::changes::first_write;
 use crate::distributed::Distribution;
 use crate::error::{ErrorKind, Result};
 
+/// The longest a query that ran out of memory waits for its first run's memory before it runs
+/// again (queries running beside it may hold that much for longer).
+const RELEASE_WAIT: Duration = Duration::from_secs(1);
+
 /// Runs `frame` in this process. Under a memory limit, a query that joins and runs out of
 /// memory before its first batch runs again with sort-merge joins: DataFusion's hash join
 /// holds its whole build side in memory and cannot spill, a sort-merge join's sorts can. Hash
@@ -35,6 +42,8 @@ pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatch
         state.runtime_env().memory_pool.memory_limit(),
         MemoryLimit::Finite(_)
     );
+    let pool = Arc::clone(&state.runtime_env().memory_pool);
+    let held_before = pool.reserved();
     let hash_joins = state.session_config().options().optimizer.prefer_hash_join;
     if !limited
         || !hash_joins
@@ -49,6 +58,12 @@ pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatch
         Err(error) => return Err(error),
     };
     tracing::warn!("a query ran out of memory and runs again with sort-merge joins: {error}");
+    // The failed run's operators give their memory back as their tasks wind down, some only
+    // after its error reached us: the second run would otherwise start without it.
+    let deadline = Instant::now() + RELEASE_WAIT;
+    while pool.reserved() > held_before && Instant::now() < deadline {
+        tokio::time::sleep(Duration::from_millis(1)).await;
+    }
     let (mut state, plan) = frame.into_parts();
     state.config_mut().options_mut().optimizer.prefer_hash_join = false;
     Ok(DataFrame::new(state, plan).execute_stream().await?)
