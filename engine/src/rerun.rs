@@ -38,12 +38,8 @@ const RELEASE_WAIT: Duration = Duration::from_secs(1);
 /// 2 GB limit: Q18 fails with hash joins, finishes with sort-merge joins).
 pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatchStream> {
     let state = frame.task_ctx();
-    let limited = matches!(
-        state.runtime_env().memory_pool.memory_limit(),
-        MemoryLimit::Finite(_)
-    );
     let pool = Arc::clone(&state.runtime_env().memory_pool);
-    let held_before = pool.reserved();
+    let limited = matches!(pool.memory_limit(), MemoryLimit::Finite(_));
     let hash_joins = state.session_config().options().optimizer.prefer_hash_join;
     if !limited
         || !hash_joins
@@ -52,6 +48,7 @@ pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatch
     {
         return Ok(frame.execute_stream().await?);
     }
+    let held_before = pool.reserved();
     let error = match until_first_batch(frame.clone()).await {
         Ok(stream) => return Ok(stream),
         Err(error) if error.kind() == ErrorKind::ResourceExhausted => error,

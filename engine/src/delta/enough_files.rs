@@ -79,8 +79,10 @@ fn with_enough_files(scan: &Arc<dyn ExecutionPlan>) -> Option<Arc<dyn ExecutionP
             rows += count;
         }
     }
-    let split = files().any(|file| file.range.is_some());
-    if rows < limit || (!split && files().all(|file| needed.contains(&file.object_meta.location))) {
+    // Nothing to change when every file is needed and none is split.
+    let as_it_is =
+        files().all(|file| file.range.is_none() && needed.contains(&file.object_meta.location));
+    if rows < limit || as_it_is {
         return None;
     }
     // Each file needed is read whole by the first partition that had a part of it, so that

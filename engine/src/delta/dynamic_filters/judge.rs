@@ -8,14 +8,13 @@ use std::sync::Arc;
 use arrow::array::{Array, BooleanArray, RecordBatch};
 use arrow::compute::{BatchCoalescer, filter_record_batch};
 use arrow::datatypes::Schema;
-use datafusion::common::ScalarValue;
 use datafusion::common::tree_node::TreeNode;
 use datafusion::error::Result;
 use datafusion::physical_expr::PhysicalExpr;
-use datafusion::physical_expr::expressions::{DynamicFilterPhysicalExpr, Literal};
+use datafusion::physical_expr::expressions::DynamicFilterPhysicalExpr;
 use datafusion::physical_plan::joins::HashTableLookupExpr;
 
-use super::one_list::one_list_of_keys;
+use super::one_list::{is_boolean, one_list_of_keys};
 
 /// Rows a stream filters before it judges whether its filters pay.
 const ROWS_TO_JUDGE: usize = 100_000;
@@ -109,7 +108,7 @@ enum Held {
     /// apply to rows.
     HashTable(Arc<dyn PhysicalExpr>),
     /// The keys' bounds and, for a small build side, the keys themselves: the test to
-    /// apply to rows of `schema`.
+    /// apply to rows.
     Keys(Arc<dyn PhysicalExpr>),
 }
 
@@ -120,9 +119,7 @@ fn held_by(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Held {
     else {
         return Held::Keys(Arc::clone(filter));
     };
-    let placeholder = current
-        .downcast_ref::<Literal>()
-        .is_some_and(|literal| literal.value() == &ScalarValue::Boolean(Some(true)));
+    let placeholder = is_boolean(&current, true);
     let looks_up = current
         .exists(|expr| Ok(expr.downcast_ref::<HashTableLookupExpr>().is_some()))
         .unwrap_or(true);

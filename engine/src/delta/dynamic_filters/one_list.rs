@@ -73,6 +73,11 @@ fn keys_in(then: &Arc<dyn PhysicalExpr>) -> Option<&InListExpr> {
 }
 
 fn is_false(expr: &Arc<dyn PhysicalExpr>) -> bool {
+    is_boolean(expr, false)
+}
+
+/// Whether `expr` is the literal `value`.
+pub(super) fn is_boolean(expr: &Arc<dyn PhysicalExpr>, value: bool) -> bool {
     expr.downcast_ref::<Literal>()
-        .is_some_and(|literal| literal.value() == &ScalarValue::Boolean(Some(false)))
+        .is_some_and(|literal| literal.value() == &ScalarValue::Boolean(Some(value)))
 }
