@@ -12,6 +12,8 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::physical_optimizer::PhysicalOptimizerRule;
+use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::prelude::{SessionConfig, SessionContext};
 use datafusion::sql::parser::Statement;
@@ -29,6 +31,7 @@ use crate::delta::{
 };
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::join_mode::CollectSmallSides;
 use crate::rerun::{execute_here, execute_on_cluster};
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
@@ -123,12 +126,8 @@ impl Engine {
             Some(distribution) => {
                 state = distribution.coordinate(state, coordinator_codec(stores.clone()));
             }
-            // A coordinator's scans are planned again by its workers, without this rule.
-            None => {
-                state = state
-                    .with_physical_optimizer_rule(Arc::new(ApplyDynamicFilters))
-                    .with_physical_optimizer_rule(Arc::new(ReadEnoughFiles));
-            }
+            // A coordinator's scans are planned again by its workers, without these rules.
+            None => state = state.with_physical_optimizer_rules(local_physical_rules()),
         }
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);
@@ -431,4 +430,19 @@ impl Engine {
         };
         crate::changes::ingest(catalog, &self.ctx.state(), table, input, mode).await
     }
+}
+
+/// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
+/// before DataFusion's own choice of join modes, and the rules on Delta scans last, once
+/// DataFusion has pushed filters and limits into them.
+fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
+    let mut rules = PhysicalOptimizer::new().rules;
+    let join_selection = rules
+        .iter()
+        .position(|rule| rule.name() == "join_selection")
+        .unwrap_or(0);
+    rules.insert(join_selection, Arc::new(CollectSmallSides));
+    rules.push(Arc::new(ApplyDynamicFilters));
+    rules.push(Arc::new(ReadEnoughFiles));
+    rules
 }

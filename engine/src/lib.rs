@@ -16,6 +16,7 @@ pub mod distributed;
 mod engine;
 mod error;
 mod functions;
+mod join_mode;
 mod location;
 mod rerun;
 mod session;
