@@ -44,6 +44,13 @@ impl PhysicalOptimizerRule for CollectSmallSides {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        let optimizer = &config.optimizer;
+        // A user who sets a threshold of DataFusion's to 0 asks for partitioned joins.
+        if optimizer.hash_join_single_partition_threshold == 0
+            || optimizer.hash_join_single_partition_threshold_rows == 0
+        {
+            return Ok(plan);
+        }
         plan.transform_up(|node| {
             let Some(join) = node.downcast_ref::<HashJoinExec>() else {
                 return Ok(Transformed::no(node));

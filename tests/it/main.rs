@@ -12,6 +12,7 @@ mod freshness;
 mod fuzz;
 mod golden;
 mod history;
+mod join_modes;
 mod lake_catalog;
 mod memory;
 mod object_stores;

@@ -1,0 +1,128 @@
+//! How a hash join is run: a side much smaller than the other is collected whole into one hash
+//! table, so the larger side is not repartitioned; sides of like size are both partitioned.
+//! DataFusion's own thresholds (128 K rows) are lowered here so that small tables show it.
+
+use lakeshore_engine::Engine;
+use lakeshore_tests::write_lake;
+
+use crate::lake_catalog::{open_lake, rows};
+
+/// A lake with `gold.large` (`n` from 1 to 100,000), `gold.like` (`n` from 1 to 20,000) and
+/// `gold.small` (`k`, every tenth number from 10 to 50,000: 5,000 keys), and a session in which
+/// DataFusion alone would partition any join of more than 1,000 rows a side.
+async fn lake_of_three_sizes() -> (tempfile::TempDir, Engine) {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let engine = open_lake(lake.path()).await;
+    for statement in [
+        "CREATE TABLE gold.large AS SELECT value AS n FROM generate_series(1, 100000)",
+        "CREATE TABLE gold.like AS SELECT value AS n FROM generate_series(1, 20000)",
+        "CREATE TABLE gold.small AS SELECT value * 10 AS k FROM generate_series(1, 5000)",
+        "SET datafusion.execution.target_partitions = 4",
+        "SET datafusion.optimizer.hash_join_single_partition_threshold = 1000",
+        "SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 1000",
+    ] {
+        rows(&engine, statement).await;
+    }
+    (lake, engine)
+}
+
+/// The modes of the hash joins in `sql`'s physical plan, in plan order.
+async fn join_modes(engine: &Engine, sql: &str) -> Vec<String> {
+    let plan = rows(engine, &format!("EXPLAIN {sql}")).await.join("\n");
+    plan.split("HashJoinExec: mode=")
+        .skip(1)
+        .map(|rest| rest.split(',').next().unwrap_or_default().to_string())
+        .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_side_an_eighth_of_the_other_or_less_is_collected_whole() {
+    let (_lake, engine) = lake_of_three_sizes().await;
+    // 5,000 keys against 100,000 rows: collected, whichever side the query names first.
+    for query in [
+        "SELECT count(*) AS c FROM gold.large JOIN gold.small ON n = k",
+        "SELECT count(*) AS c FROM gold.small JOIN gold.large ON n = k",
+    ] {
+        assert_eq!(join_modes(&engine, query).await, ["CollectLeft"], "{query}");
+        assert_eq!(rows(&engine, query).await, ["c=5000"], "{query}");
+    }
+    // 5,000 against 20,000: both sides partitioned, as DataFusion would.
+    let query = "SELECT count(*) AS c FROM gold.like JOIN gold.small ON n = k";
+    assert_eq!(join_modes(&engine, query).await, ["Partitioned"]);
+    assert_eq!(rows(&engine, query).await, ["c=2000"]);
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn collected_joins_of_every_type_keep_their_answers() {
+    let (_lake, engine) = lake_of_three_sizes().await;
+    // Each join's answer, worked out from the tables' definitions: 5,000 of the large side's
+    // numbers are keys, and every key is one of them; 500 keys times 20 are among them too.
+    for (query, answer) in [
+        (
+            "SELECT count(*) AS c FROM gold.large LEFT JOIN gold.small ON n = k",
+            "c=100000",
+        ),
+        (
+            "SELECT count(k) AS c FROM gold.large LEFT JOIN gold.small ON n = k",
+            "c=5000",
+        ),
+        (
+            "SELECT count(*) AS c FROM gold.small LEFT JOIN gold.large ON n = k * 20",
+            "c=5000",
+        ),
+        (
+            "SELECT count(n) AS c FROM gold.small LEFT JOIN gold.large ON n = k * 20",
+            "c=500",
+        ),
+        (
+            "SELECT count(*) AS c FROM gold.large RIGHT JOIN gold.small ON n = k * 20",
+            "c=5000",
+        ),
+        (
+            "SELECT count(*) AS c FROM gold.large FULL JOIN gold.small ON n = k * 20",
+            "c=104500",
+        ),
+        (
+            "SELECT count(*) AS c FROM gold.large WHERE n IN (SELECT k FROM gold.small)",
+            "c=5000",
+        ),
+        (
+            "SELECT count(*) AS c FROM gold.large WHERE n NOT IN (SELECT k FROM gold.small)",
+            "c=95000",
+        ),
+        (
+            "SELECT count(*) AS c FROM gold.small WHERE NOT EXISTS \
+             (SELECT 1 FROM gold.large WHERE n = k * 20)",
+            "c=4500",
+        ),
+    ] {
+        assert_eq!(rows(&engine, query).await, [answer], "{query}");
+        assert!(
+            join_modes(&engine, query)
+                .await
+                .iter()
+                .all(|mode| mode == "CollectLeft"),
+            "{query}: {:?}",
+            join_modes(&engine, query).await
+        );
+    }
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_threshold_of_zero_keeps_every_join_partitioned() {
+    let (_lake, engine) = lake_of_three_sizes().await;
+    rows(
+        &engine,
+        "SET datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+    )
+    .await;
+    rows(
+        &engine,
+        "SET datafusion.optimizer.hash_join_single_partition_threshold = 0",
+    )
+    .await;
+    let query = "SELECT count(*) AS c FROM gold.large JOIN gold.small ON n = k";
+    assert_eq!(join_modes(&engine, query).await, ["Partitioned"]);
+    assert_eq!(rows(&engine, query).await, ["c=5000"]);
+}
