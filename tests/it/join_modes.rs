@@ -1,5 +1,7 @@
-//! How a hash join is run: a side much smaller than the other is collected whole into one hash
-//! table, so the larger side is not repartitioned; sides of like size are both partitioned.
+//! How a hash join is run: a side small beside the other is collected whole into one hash
+//! table, so the larger side is not repartitioned; sides of like size are both partitioned, so
+//! that every thread builds. How small is small depends on the threads: with 4 partitions, a
+//! fifth of the other side; with 2, any smaller side.
 //! DataFusion's own thresholds (128 K rows) are lowered here so that small tables show it.
 
 use lakeshore_engine::Engine;
@@ -37,7 +39,7 @@ async fn join_modes(engine: &Engine, sql: &str) -> Vec<String> {
 }
 
 #[tokio::test(flavor = "multi_thread")]
-async fn a_side_an_eighth_of_the_other_or_less_is_collected_whole() {
+async fn a_side_small_beside_the_other_is_collected_whole() {
     let (_lake, engine) = lake_of_three_sizes().await;
     // 5,000 keys against 100,000 rows: collected, whichever side the query names first.
     for query in [
@@ -47,9 +49,13 @@ async fn a_side_an_eighth_of_the_other_or_less_is_collected_whole() {
         assert_eq!(join_modes(&engine, query).await, ["CollectLeft"], "{query}");
         assert_eq!(rows(&engine, query).await, ["c=5000"], "{query}");
     }
-    // 5,000 against 20,000: both sides partitioned, as DataFusion would.
+    // 5,000 against 20,000: both sides partitioned, as DataFusion would, with 4 threads to
+    // build; collected with 2.
     let query = "SELECT count(*) AS c FROM gold.like JOIN gold.small ON n = k";
     assert_eq!(join_modes(&engine, query).await, ["Partitioned"]);
+    assert_eq!(rows(&engine, query).await, ["c=2000"]);
+    rows(&engine, "SET datafusion.execution.target_partitions = 2").await;
+    assert_eq!(join_modes(&engine, query).await, ["CollectLeft"]);
     assert_eq!(rows(&engine, query).await, ["c=2000"]);
 }
 
