@@ -12,6 +12,7 @@ use datafusion::execution::memory_pool::FairSpillPool;
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::SessionStateBuilder;
 use datafusion::logical_expr::LogicalPlan;
+use datafusion::optimizer::AnalyzerRule;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_optimizer::optimizer::PhysicalOptimizer;
 use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
@@ -33,8 +34,10 @@ use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::join_mode::CollectSmallSides;
 use crate::rerun::{execute_here, execute_on_cluster};
+use crate::scan_names::DistinctScanNames;
 use crate::session::{Preparation, PreparedStatement, StatementViews};
 use crate::settings::{LakeshoreSettings, Staleness};
+use crate::shared_subplans::SharingQueryPlanner;
 use crate::sql::ParsedStatement;
 use crate::store::{LakeObjectStoreRegistry, ObjectStores, RequestWatch};
 use crate::write::IngestMode;
@@ -121,13 +124,17 @@ impl Engine {
             .with_config(session)
             .with_runtime_env(runtime)
             .with_default_features()
-            .with_analyzer_rules(crate::timestamps::analyzer_rules());
+            .with_analyzer_rules(analyzer_rules());
         match &config.distribution {
             Some(distribution) => {
                 state = distribution.coordinate(state, coordinator_codec(stores.clone()));
             }
             // A coordinator's scans are planned again by its workers, without these rules.
-            None => state = state.with_physical_optimizer_rules(local_physical_rules()),
+            None => {
+                state = state
+                    .with_query_planner(Arc::new(SharingQueryPlanner))
+                    .with_physical_optimizer_rules(local_physical_rules());
+            }
         }
         let state = state.build();
         let ctx = SessionContext::new_with_state(state);
@@ -430,6 +437,14 @@ impl Engine {
         };
         crate::changes::ingest(catalog, &self.ctx.state(), table, input, mode).await
     }
+}
+
+/// DataFusion's analyzer rules with Lakeshore's: scans of different sources told apart first,
+/// then timestamp literals in microseconds before type coercion.
+fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
+    let mut rules = crate::timestamps::analyzer_rules();
+    rules.insert(0, Arc::new(DistinctScanNames));
+    rules
 }
 
 /// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
