@@ -1,7 +1,7 @@
 //! How a hash join is run: a side small beside the other is collected whole into one hash
 //! table, so the larger side is not repartitioned; sides of like size are both partitioned, so
-//! that every thread builds. How small is small depends on the threads: with 4 partitions, under
-//! two sevenths of the other side; with 2, up to twice the other side.
+//! that every thread builds. How small is small depends on the threads: with 4 partitions, a
+//! fifth of the other side; with 2, any smaller side.
 //! DataFusion's own thresholds (128 K rows) are lowered here so that small tables show it.
 
 use lakeshore_engine::Engine;
@@ -9,7 +9,7 @@ use lakeshore_tests::write_lake;
 
 use crate::lake_catalog::{open_lake, rows};
 
-/// A lake with `gold.large` (`n` from 1 to 100,000), `gold.like` (`n` from 1 to 15,000) and
+/// A lake with `gold.large` (`n` from 1 to 100,000), `gold.like` (`n` from 1 to 20,000) and
 /// `gold.small` (`k`, every tenth number from 10 to 50,000: 5,000 keys), and a session in which
 /// DataFusion alone would partition any join of more than 1,000 rows a side.
 async fn lake_of_three_sizes() -> (tempfile::TempDir, Engine) {
@@ -18,7 +18,7 @@ async fn lake_of_three_sizes() -> (tempfile::TempDir, Engine) {
     let engine = open_lake(lake.path()).await;
     for statement in [
         "CREATE TABLE gold.large AS SELECT value AS n FROM generate_series(1, 100000)",
-        "CREATE TABLE gold.like AS SELECT value AS n FROM generate_series(1, 15000)",
+        "CREATE TABLE gold.like AS SELECT value AS n FROM generate_series(1, 20000)",
         "CREATE TABLE gold.small AS SELECT value * 10 AS k FROM generate_series(1, 5000)",
         "SET datafusion.execution.target_partitions = 4",
         "SET datafusion.optimizer.hash_join_single_partition_threshold = 1000",
@@ -49,14 +49,14 @@ async fn a_side_small_beside_the_other_is_collected_whole() {
         assert_eq!(join_modes(&engine, query).await, ["CollectLeft"], "{query}");
         assert_eq!(rows(&engine, query).await, ["c=5000"], "{query}");
     }
-    // 5,000 against 15,000: both sides partitioned, as DataFusion would, with 4 threads to
+    // 5,000 against 20,000: both sides partitioned, as DataFusion would, with 4 threads to
     // build; collected with 2.
     let query = "SELECT count(*) AS c FROM gold.like JOIN gold.small ON n = k";
     assert_eq!(join_modes(&engine, query).await, ["Partitioned"]);
-    assert_eq!(rows(&engine, query).await, ["c=1500"]);
+    assert_eq!(rows(&engine, query).await, ["c=2000"]);
     rows(&engine, "SET datafusion.execution.target_partitions = 2").await;
     assert_eq!(join_modes(&engine, query).await, ["CollectLeft"]);
-    assert_eq!(rows(&engine, query).await, ["c=1500"]);
+    assert_eq!(rows(&engine, query).await, ["c=2000"]);
 }
 
 #[tokio::test(flavor = "multi_thread")]
