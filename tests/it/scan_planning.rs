@@ -241,3 +241,30 @@ async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_drop_rows_when_
     // lookup would let all 300,000 through).
     assert_thousands_through(&engine, query, 1.0..10.0).await;
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn dynamic_filters_test_only_the_rows_the_scans_own_filter_keeps() {
+    // 100,000 rows of keys, a lookup, with 1,000 distinct even keys spread over all the numbers
+    // (2, 302, ..., 299,702), so that their bounds skip no page.
+    let (_lake, engine) = lake_to_join("value", 300_000, "value % 1000 * 300 + 2", 100_000).await;
+    // The scan's own filter keeps the even numbers; 1,000 of them have a key, each 100 times.
+    let query = "SELECT count(*) AS c FROM \
+        (SELECT n, count(*) AS per_n FROM gold.many WHERE n % 2 = 0 GROUP BY n) \
+        JOIN gold.most ON n = k";
+    assert_eq!(rows(&engine, query).await, ["c=100000"]);
+    let plan = physical_plan(&engine, query).await;
+    let lines: Vec<&str> = plan.lines().collect();
+    let filtered = lines
+        .iter()
+        .position(|line| line.contains("DynamicFiltersExec"))
+        .unwrap_or_else(|| panic!("no DynamicFiltersExec in:\n{plan}"));
+    assert!(
+        lines[filtered + 1].contains("FilterExec: n@0 % 2 = 0"),
+        "the dynamic filter is not applied to the scan's filtered rows:\n{plan}"
+    );
+    assert_eq!(
+        output_rows(&engine, query, "FilterExec: n@0 % 2").await,
+        "150.0 K"
+    );
+    assert_thousands_through(&engine, query, 0.9..5.0).await;
+}

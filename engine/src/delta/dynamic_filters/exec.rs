@@ -41,38 +41,70 @@ impl DynamicFiltersExec {
         scan: &Arc<dyn ExecutionPlan>,
         first_join: Option<u64>,
     ) -> Option<Arc<dyn ExecutionPlan>> {
-        let (_, source) = scan
-            .downcast_ref::<DataSourceExec>()
-            .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())?;
-        let predicate = source.filter()?;
-        if source.table_parquet_options().global.pushdown_filters {
-            return None;
-        }
+        // The predicate names the table's columns; the filter reads the scan's output. A filter
+        // on a column the scan does not return is left to the reader.
         let schema = scan.schema();
-        let mut filters = Vec::new();
-        for conjunct in split_conjunction(&predicate) {
-            if conjunct
-                .downcast_ref::<DynamicFilterPhysicalExpr>()
-                .is_none()
-                || (first_join.is_some() && conjunct.expression_id() == first_join)
-            {
-                continue;
-            }
-            // The predicate names the table's columns; the filter reads the scan's output.
-            // A filter on a column the scan does not return is left to the reader.
-            if let Ok(filter) = reassign_expr_columns(Arc::clone(conjunct), &schema) {
-                filters.push(filter);
-            }
-        }
+        let filters: Vec<_> = dynamic_filters(scan, first_join)?
+            .into_iter()
+            .filter_map(|conjunct| reassign_expr_columns(conjunct, &schema).ok())
+            .collect();
+        Self::applied_to(scan, filters)
+    }
+
+    /// `filtered` (the scan's own filter, over the scan) with `scan`'s dynamic filters but
+    /// `first_join`'s applied to its output, when they all read columns it returns.
+    pub(super) fn above(
+        filtered: &Arc<dyn ExecutionPlan>,
+        scan: &Arc<dyn ExecutionPlan>,
+        first_join: Option<u64>,
+    ) -> Option<Arc<dyn ExecutionPlan>> {
+        let schema = filtered.schema();
+        let filters = dynamic_filters(scan, first_join)?
+            .into_iter()
+            .map(|conjunct| reassign_expr_columns(conjunct, &schema).ok())
+            .collect::<Option<Vec<_>>>()?;
+        Self::applied_to(filtered, filters)
+    }
+
+    fn applied_to(
+        input: &Arc<dyn ExecutionPlan>,
+        filters: Vec<Arc<dyn PhysicalExpr>>,
+    ) -> Option<Arc<dyn ExecutionPlan>> {
         if filters.is_empty() {
             return None;
         }
         Some(Arc::new(Self {
-            input: Arc::clone(scan),
+            input: Arc::clone(input),
             filters,
             metrics: ExecutionPlanMetricsSet::new(),
         }))
     }
+}
+
+/// The dynamic filters of `scan` but `first_join`'s, naming the table's columns, when it is a
+/// Parquet scan that does not apply them to rows itself.
+fn dynamic_filters(
+    scan: &Arc<dyn ExecutionPlan>,
+    first_join: Option<u64>,
+) -> Option<Vec<Arc<dyn PhysicalExpr>>> {
+    let (_, source) = scan
+        .downcast_ref::<DataSourceExec>()
+        .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())?;
+    let predicate = source.filter()?;
+    if source.table_parquet_options().global.pushdown_filters {
+        return None;
+    }
+    let filters = split_conjunction(&predicate)
+        .into_iter()
+        .filter(|conjunct| {
+            conjunct
+                .downcast_ref::<DynamicFilterPhysicalExpr>()
+                .is_some()
+                && (first_join.is_none() || conjunct.expression_id() != first_join)
+        })
+        .map(Arc::clone)
+        .collect();
+    Some(filters)
 }
 
 impl DisplayAs for DynamicFiltersExec {

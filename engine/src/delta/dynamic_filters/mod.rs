@@ -25,6 +25,7 @@ use datafusion::error::Result;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
+use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 
 use self::exec::DynamicFiltersExec;
@@ -82,7 +83,9 @@ fn apply_under(
     if plan.downcast_ref::<DynamicFiltersExec>().is_some() {
         return Ok(plan);
     }
-    if let Some(filtered) = DynamicFiltersExec::over(&plan, first_join) {
+    if let Some(filtered) =
+        above_own_filter(&plan, first_join).or_else(|| DynamicFiltersExec::over(&plan, first_join))
+    {
         return Ok(filtered);
     }
     let first_join = match plan.downcast_ref::<HashJoinExec>() {
@@ -99,4 +102,26 @@ fn apply_under(
         .map(|child| apply_under(Arc::clone(child), first_join))
         .collect::<Result<Vec<_>>>()?;
     replace_children_if_necessary(plan, children)
+}
+
+/// `plan` with its scan's dynamic filters applied to its output, when it is the scan's own
+/// filter (a `FilterExec` on the `DeltaScanExec` of a Parquet scan). That filter compares a few
+/// columns with constants, cheaper than a lookup in a join's hash table, and often keeps fewer
+/// rows: TPC-H Q20 at SF 10 looked up all 60 M lineitem rows, 0.8 s of compute, where its
+/// ship dates keep 9 M.
+fn above_own_filter(
+    plan: &Arc<dyn ExecutionPlan>,
+    first_join: Option<u64>,
+) -> Option<Arc<dyn ExecutionPlan>> {
+    plan.downcast_ref::<FilterExec>()?;
+    let [delta_scan] = plan.children()[..] else {
+        return None;
+    };
+    let [scan] = delta_scan.children()[..] else {
+        return None;
+    };
+    if delta_scan.name() != "DeltaScanExec" {
+        return None;
+    }
+    DynamicFiltersExec::above(plan, scan, first_join)
 }
