@@ -192,3 +192,69 @@ impl ExecutionPlan for SharedSubplanExec {
         Ok(Box::pin(RecordBatchStreamAdapter::new(schema, batches)))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use arrow::array::Int64Array;
+    use arrow::datatypes::{DataType, Field, Schema};
+    use datafusion::datasource::memory::MemorySourceConfig;
+    use datafusion::execution::memory_pool::GreedyMemoryPool;
+    use datafusion::execution::runtime_env::RuntimeEnvBuilder;
+    use datafusion::physical_plan::common::collect;
+
+    use super::*;
+
+    /// Two uses of one input of two partitions (1,000 and 2,000 numbers), run in a pool of
+    /// `pool_bytes`; the numbers each use reads of each partition.
+    async fn rows_of_two_uses(pool_bytes: usize) -> Vec<Vec<usize>> {
+        let schema = Arc::new(Schema::new(vec![Field::new("n", DataType::Int64, false)]));
+        let batch = |count: i64| {
+            RecordBatch::try_new(
+                Arc::clone(&schema),
+                vec![Arc::new(Int64Array::from_iter_values(0..count))],
+            )
+            .unwrap()
+        };
+        let input = MemorySourceConfig::try_new_exec(
+            &[vec![batch(1000)], vec![batch(2000)]],
+            Arc::clone(&schema),
+            None,
+        )
+        .unwrap();
+        let results = Arc::new(SharedResults::default());
+        results.add_use();
+        results.add_use();
+        let uses = [
+            SharedSubplanExec::over(input.clone(), Arc::clone(&results)),
+            SharedSubplanExec::over(input, results),
+        ];
+        let runtime = RuntimeEnvBuilder::new()
+            .with_memory_pool(Arc::new(GreedyMemoryPool::new(pool_bytes)))
+            .build_arc()
+            .unwrap();
+        let context = Arc::new(TaskContext::default().with_runtime(runtime));
+        let mut read = Vec::new();
+        for shared in uses {
+            assert_eq!(shared.name(), "SharedSubplanExec");
+            let mut per_partition = Vec::new();
+            for partition in 0..2 {
+                let stream = shared.execute(partition, Arc::clone(&context)).unwrap();
+                let batches = collect(stream).await.unwrap();
+                per_partition.push(batches.iter().map(RecordBatch::num_rows).sum());
+            }
+            read.push(per_partition);
+        }
+        read
+    }
+
+    #[tokio::test]
+    async fn each_use_reads_every_row_whether_the_pool_holds_them_or_not() {
+        // Held: 24 KB of numbers in a 1 MB pool.
+        assert_eq!(
+            rows_of_two_uses(1 << 20).await,
+            [[1000, 2000], [1000, 2000]]
+        );
+        // Refused: a 1 KB pool, so each use computes its own.
+        assert_eq!(rows_of_two_uses(1024).await, [[1000, 2000], [1000, 2000]]);
+    }
+}
