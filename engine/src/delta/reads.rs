@@ -32,7 +32,7 @@ use crate::error::{EngineError, Result};
 type SnapshotKey = (String, String, u64);
 
 /// How many old snapshots are kept for the statements that read them again.
-const KEPT_SNAPSHOTS: NonZeroUsize = NonZeroUsize::new(64).unwrap();
+const KEPT_SNAPSHOTS: NonZeroUsize = NonZeroUsize::MIN.saturating_add(63);
 
 /// How the statement layer finds the tables a statement names: the Delta layer reads tables,
 /// it does not know the catalog (which may list the lake again for a table created since).

@@ -8,8 +8,10 @@
 //!
 //! Two aggregates are the same when their plans are equal and every table they read is the
 //! same source object: DataFusion resolves each table a statement names once, so two names of
-//! one table share a source, and two versions of it (time travel) do not. An aggregate with a
-//! volatile function (`random()`) is never shared.
+//! one table share a source, and two versions of it (time travel) do not. After
+//! `scan_names`, equal plans already read the same sources; the sources are compared all the
+//! same, since sharing two different reads would be a wrong answer with no error. An
+//! aggregate with a volatile function (`random()`) is never shared.
 //!
 //! Sharing is planned per statement ([`SharingQueryPlanner`]), so the results live as long as
 //! the statement's plan.

@@ -120,8 +120,7 @@ fn above_own_filter(
     let [scan] = delta_scan.children()[..] else {
         return None;
     };
-    if delta_scan.name() != "DeltaScanExec" {
-        return None;
-    }
-    DynamicFiltersExec::above(plan, scan, first_join)
+    (delta_scan.name() == "DeltaScanExec")
+        .then(|| DynamicFiltersExec::above(plan, scan, first_join))
+        .flatten()
 }
