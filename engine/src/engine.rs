@@ -33,6 +33,7 @@ use crate::delta::{
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::join_mode::CollectSmallSides;
+use crate::narrowing_and::NarrowingAnds;
 use crate::rerun::{execute_here, execute_on_cluster};
 use crate::scan_names::DistinctScanNames;
 use crate::session::{Preparation, PreparedStatement, StatementViews};
@@ -459,5 +460,6 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     rules.insert(join_selection, Arc::new(CollectSmallSides));
     rules.push(Arc::new(ApplyDynamicFilters));
     rules.push(Arc::new(ReadEnoughFiles));
+    rules.push(Arc::new(NarrowingAnds));
     rules
 }

@@ -18,6 +18,7 @@ mod error;
 mod functions;
 mod join_mode;
 mod location;
+mod narrowing_and;
 mod rerun;
 mod scan_names;
 mod session;

@@ -6,6 +6,7 @@ mod broken_log;
 mod changes;
 mod checkpoints;
 mod cluster;
+mod conjunctions;
 mod delta_log;
 mod demo;
 mod freshness;
