@@ -25,6 +25,7 @@ use crate::analyze::explain_analyze;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::plan_change;
 use crate::config::EngineConfig;
+use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
 use crate::delta::{
     ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, ReadEnoughFiles,
@@ -460,6 +461,7 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     rules.insert(join_selection, Arc::new(CollectSmallSides));
     rules.push(Arc::new(ApplyDynamicFilters));
     rules.push(Arc::new(ReadEnoughFiles));
+    rules.push(Arc::new(BoundedDecimalOps));
     rules.push(Arc::new(NarrowingAnds));
     rules
 }

@@ -11,6 +11,7 @@ mod analyze;
 pub mod catalog;
 mod changes;
 mod config;
+mod decimal_ops;
 mod delta;
 pub mod distributed;
 mod engine;

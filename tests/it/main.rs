@@ -7,6 +7,7 @@ mod changes;
 mod checkpoints;
 mod cluster;
 mod conjunctions;
+mod decimal_arithmetic;
 mod delta_log;
 mod demo;
 mod freshness;
