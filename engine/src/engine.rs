@@ -35,6 +35,7 @@ use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::join_mode::CollectSmallSides;
 use crate::narrowing_and::NarrowingAnds;
+use crate::negation_estimates::NegationEstimates;
 use crate::rerun::{execute_here, execute_on_cluster};
 use crate::scan_names::DistinctScanNames;
 use crate::session::{Preparation, PreparedStatement, StatementViews};
@@ -459,6 +460,7 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .position(|rule| rule.name() == "join_selection")
         .unwrap_or(0);
     rules.insert(join_selection, Arc::new(CollectSmallSides));
+    rules.insert(join_selection, Arc::new(NegationEstimates));
     rules.push(Arc::new(ApplyDynamicFilters));
     rules.push(Arc::new(ReadEnoughFiles));
     rules.push(Arc::new(BoundedDecimalOps));

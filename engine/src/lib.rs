@@ -20,6 +20,7 @@ mod functions;
 mod join_mode;
 mod location;
 mod narrowing_and;
+mod negation_estimates;
 mod rerun;
 mod scan_names;
 mod session;
