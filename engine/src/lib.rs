@@ -21,6 +21,7 @@ mod join_mode;
 mod location;
 mod narrowing_and;
 mod negation_estimates;
+mod operators;
 mod rerun;
 mod scan_names;
 mod session;

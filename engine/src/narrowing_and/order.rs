@@ -27,6 +27,8 @@ use datafusion::physical_expr::expressions::{
     TryCastExpr,
 };
 
+use crate::operators::is_comparison;
+
 /// The order to test `conjuncts` in: those that cannot fail by [`cost`], then the others in the
 /// query's order. Each conjunct that can fail then tests the rows that passed every conjunct
 /// written before it, or fewer. Returns each conjunct's index, and whether it can move.
@@ -57,15 +59,8 @@ fn cost(expr: &dyn PhysicalExpr, schema: &Schema) -> Option<u32> {
     let own = if expr.is::<Column>() || expr.is::<Literal>() {
         0
     } else if let Some(binary) = expr.downcast_ref::<BinaryExpr>() {
-        match binary.op() {
-            Operator::Eq
-            | Operator::NotEq
-            | Operator::Lt
-            | Operator::LtEq
-            | Operator::Gt
-            | Operator::GtEq
-            | Operator::IsDistinctFrom
-            | Operator::IsNotDistinctFrom => {
+        match *binary.op() {
+            op if is_comparison(op) => {
                 if fixed_width(binary.left().as_ref(), schema) {
                     1
                 } else {
