@@ -243,6 +243,25 @@ async fn dynamic_filters_that_look_keys_up_in_a_joins_hash_table_drop_rows_when_
 }
 
 #[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_joins_lookups_filter_exactly_the_rows_that_match() {
+    // The same keys as above, with both sides split by a hash of the key: the join's filter
+    // looks each row's key up in every partition's hash table, not only its own partition's.
+    let (_lake, engine) = lake_to_join("value", 300_000, "value % 1000 + 1", 100_000).await;
+    for setting in [
+        "datafusion.execution.target_partitions = 4",
+        "datafusion.optimizer.hash_join_single_partition_threshold = 0",
+        "datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+    ] {
+        rows(&engine, &format!("SET {setting}")).await;
+    }
+    let query = GROUPS_JOINED;
+    let plan = physical_plan(&engine, query).await;
+    assert!(plan.contains("mode=Partitioned"), "{plan}");
+    assert_eq!(rows(&engine, query).await, ["c=100000"]);
+    assert_thousands_through(&engine, query, 1.0..10.0).await;
+}
+
+#[tokio::test(flavor = "multi_thread")]
 async fn dynamic_filters_test_only_the_rows_the_scans_own_filter_keeps() {
     // 100,000 rows of keys, a lookup, with 1,000 distinct even keys spread over all the numbers
     // (2, 302, ..., 299,702), so that their bounds skip no page.

@@ -14,7 +14,7 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::DynamicFilterPhysicalExpr;
 use datafusion::physical_plan::joins::HashTableLookupExpr;
 
-use super::one_list::{is_boolean, one_list_of_keys};
+use super::one_list::{is_boolean, lookups_in_any_partition, one_list_of_keys};
 
 /// Rows a stream filters before it judges whether its filters pay.
 const ROWS_TO_JUDGE: usize = 100_000;
@@ -125,7 +125,7 @@ fn held_by(filter: &Arc<dyn PhysicalExpr>, schema: &Schema) -> Held {
         .unwrap_or(true);
     match (placeholder, looks_up) {
         (true, _) => Held::Nothing,
-        (false, true) => Held::HashTable(current),
+        (false, true) => Held::HashTable(lookups_in_any_partition(current)),
         (false, false) => Held::Keys(one_list_of_keys(current, schema)),
     }
 }
