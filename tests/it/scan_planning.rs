@@ -196,21 +196,27 @@ async fn dynamic_filters_that_keep_nearly_every_row_stop_being_applied() {
     assert_thousands_through(&engine, query, 290.0..300.0).await;
 }
 
-#[tokio::test(flavor = "multi_thread")]
-async fn a_partitioned_joins_keys_filter_exactly_the_rows_that_match() {
-    // 200 keys, every fifth number; each number 300 times.
-    let (_lake, engine) = lake_to_join("value % 1000", 300_000, "value * 5 - 1", 200).await;
-    // Both sides split by a hash of the key: the join's filter holds one list per partition.
+/// Sets `engine`'s session to split both sides of every join by a hash of the key, over 4
+/// partitions, and checks that [`GROUPS_JOINED`]'s join is so planned.
+async fn split_both_sides_of_joins(engine: &Engine) {
     for setting in [
         "datafusion.execution.target_partitions = 4",
         "datafusion.optimizer.hash_join_single_partition_threshold = 0",
         "datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
     ] {
-        rows(&engine, &format!("SET {setting}")).await;
+        rows(engine, &format!("SET {setting}")).await;
     }
-    let query = GROUPS_JOINED;
-    let plan = physical_plan(&engine, query).await;
+    let plan = physical_plan(engine, GROUPS_JOINED).await;
     assert!(plan.contains("mode=Partitioned"), "{plan}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_partitioned_joins_keys_filter_exactly_the_rows_that_match() {
+    // 200 keys, every fifth number; each number 300 times.
+    let (_lake, engine) = lake_to_join("value % 1000", 300_000, "value * 5 - 1", 200).await;
+    // Both sides split by a hash of the key: the join's filter holds one list per partition.
+    split_both_sides_of_joins(&engine).await;
+    let query = GROUPS_JOINED;
     assert_eq!(rows(&engine, query).await, ["c=200"]);
     // The 300 rows of each of the 200 numbers with a key, and hardly any other (rows read
     // before the join has built are not tested).
@@ -247,16 +253,8 @@ async fn a_partitioned_joins_lookups_filter_exactly_the_rows_that_match() {
     // The same keys as above, with both sides split by a hash of the key: the join's filter
     // looks each row's key up in every partition's hash table, not only its own partition's.
     let (_lake, engine) = lake_to_join("value", 300_000, "value % 1000 + 1", 100_000).await;
-    for setting in [
-        "datafusion.execution.target_partitions = 4",
-        "datafusion.optimizer.hash_join_single_partition_threshold = 0",
-        "datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
-    ] {
-        rows(&engine, &format!("SET {setting}")).await;
-    }
+    split_both_sides_of_joins(&engine).await;
     let query = GROUPS_JOINED;
-    let plan = physical_plan(&engine, query).await;
-    assert!(plan.contains("mode=Partitioned"), "{plan}");
     assert_eq!(rows(&engine, query).await, ["c=100000"]);
     assert_thousands_through(&engine, query, 1.0..10.0).await;
 }
