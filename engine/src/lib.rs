@@ -27,6 +27,7 @@ mod scan_names;
 mod session;
 mod settings;
 mod shared_subplans;
+mod single_child;
 mod sql;
 mod store;
 pub mod text;

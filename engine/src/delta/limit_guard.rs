@@ -15,6 +15,8 @@ use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 
+use crate::single_child::single_child;
+
 /// Wraps `scan` when a pushed limit would otherwise be lost: a leaf that accepts limit pushdown
 /// but neither holds a fetch nor can take one.
 pub(crate) fn keep_limit(
@@ -60,12 +62,10 @@ impl ExecutionPlan for LimitGuardExec {
 
     fn with_new_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        match (children.pop(), children.is_empty()) {
-            (Some(input), true) => Ok(Arc::new(LimitGuardExec { input })),
-            _ => datafusion::common::internal_err!("LimitGuardExec takes exactly one input"),
-        }
+        let input = single_child(children, self.name())?;
+        Ok(Arc::new(LimitGuardExec { input }))
     }
 
     fn apply_expressions(

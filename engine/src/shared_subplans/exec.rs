@@ -16,6 +16,8 @@ use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, Pla
 use futures::{StreamExt, TryStreamExt};
 use tokio::sync::OnceCell;
 
+use crate::single_child::single_child;
+
 /// The results of one shared aggregate, computed by whichever use runs first.
 #[derive(Debug, Default)]
 pub(super) struct SharedResults {
@@ -136,15 +138,13 @@ impl ExecutionPlan for SharedSubplanExec {
     // limits of one use never reach it (DataFusion's defaults), so the results stay shared.
     fn with_new_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        match (children.pop(), children.is_empty()) {
-            (Some(input), true) => Ok(Arc::new(Self {
-                input,
-                results: Arc::clone(&self.results),
-            })),
-            _ => datafusion::common::internal_err!("SharedSubplanExec takes exactly one input"),
-        }
+        let input = single_child(children, self.name())?;
+        Ok(Arc::new(Self {
+            input,
+            results: Arc::clone(&self.results),
+        }))
     }
 
     fn apply_expressions(

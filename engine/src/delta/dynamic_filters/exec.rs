@@ -22,6 +22,8 @@ use datafusion::physical_plan::{
 };
 use futures::{Stream, StreamExt};
 
+use crate::single_child::single_child;
+
 use super::judge::Judge;
 
 /// Keeps the rows of its input (a Parquet scan) that its dynamic filters may keep.
@@ -129,16 +131,14 @@ impl ExecutionPlan for DynamicFiltersExec {
 
     fn with_new_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        match (children.pop(), children.is_empty()) {
-            (Some(input), true) => Ok(Arc::new(Self {
-                input,
-                filters: self.filters.clone(),
-                metrics: ExecutionPlanMetricsSet::new(),
-            })),
-            _ => datafusion::common::internal_err!("DynamicFiltersExec takes exactly one input"),
-        }
+        let input = single_child(children, self.name())?;
+        Ok(Arc::new(Self {
+            input,
+            filters: self.filters.clone(),
+            metrics: ExecutionPlanMetricsSet::new(),
+        }))
     }
 
     fn apply_expressions(

@@ -12,6 +12,8 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use datafusion::physical_plan::{DisplayAs, DisplayFormatType, ExecutionPlan, PlanProperties};
 use futures::StreamExt;
 
+use crate::single_child::single_child;
+
 use super::VariantColumns;
 
 /// The scan below with its variants as JSON text.
@@ -44,12 +46,9 @@ impl ExecutionPlan for VariantAsJsonExec {
 
     fn with_new_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn ExecutionPlan>>,
+        children: Vec<Arc<dyn ExecutionPlan>>,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        match (children.pop(), children.is_empty()) {
-            (Some(input), true) => Ok(self.columns.wrap(input)),
-            _ => datafusion::common::internal_err!("VariantAsJsonExec takes exactly one input"),
-        }
+        Ok(self.columns.wrap(single_child(children, self.name())?))
     }
 
     fn apply_expressions(

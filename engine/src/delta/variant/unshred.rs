@@ -36,6 +36,7 @@ use parquet_variant_compute::{VariantArray, unshred_variant};
 use super::VariantColumns;
 use super::walk::{VariantMap, mapped_array, mapped_field};
 use crate::error::{EngineError, describe_arrow};
+use crate::single_child::single_child;
 
 /// How the Parquet scans of one table read its variant columns.
 #[derive(Debug, Clone)]
@@ -275,18 +276,16 @@ impl PhysicalExpr for UnshredVariant {
 
     fn with_new_children(
         self: Arc<Self>,
-        mut children: Vec<Arc<dyn PhysicalExpr>>,
+        children: Vec<Arc<dyn PhysicalExpr>>,
     ) -> Result<Arc<dyn PhysicalExpr>> {
-        match (children.pop(), children.is_empty()) {
-            (Some(stored), true) => Ok(Arc::new(Self {
-                stored,
-                target: self.target.clone(),
-                delta: self.delta.clone(),
-                table: self.table.clone(),
-                column: self.column.clone(),
-            })),
-            _ => datafusion::common::internal_err!("unshred_variant takes exactly one input"),
-        }
+        let stored = single_child(children, "unshred_variant")?;
+        Ok(Arc::new(Self {
+            stored,
+            target: self.target.clone(),
+            delta: self.delta.clone(),
+            table: self.table.clone(),
+            column: self.column.clone(),
+        }))
     }
 
     fn fmt_sql(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
