@@ -43,6 +43,10 @@ pub struct FlightArgs {
     )]
     clients: Vec<usize>,
 
+    /// Only the cases whose names contain one of these (the floor always runs).
+    #[arg(long = "case", value_name = "TEXT")]
+    cases: Vec<String>,
+
     /// Timed calls of each case per client (after one untimed warm-up call).
     #[arg(long, value_name = "N", default_value_t = 50)]
     rounds: usize,
@@ -82,7 +86,7 @@ fn cases() -> Vec<Case> {
 }
 
 pub async fn run(args: &FlightArgs) -> Result<()> {
-    let (url, _server) = match (&args.server, &args.lake) {
+    let (url, server) = match (&args.server, &args.lake) {
         (Some(url), _) => (url.clone(), None),
         (None, Some(lake)) => {
             let server = SpawnedServer::start(args.lakeshore_server.as_deref(), lake)?;
@@ -95,25 +99,46 @@ pub async fn run(args: &FlightArgs) -> Result<()> {
         args.rounds
     );
     println!();
-    println!("| case | clients | p50 | p99 | p50 / floor's p50 |");
-    println!("|---|---|---|---|---|");
+    println!("| case | clients | p50 | p99 | p50 / floor's p50 | server CPU per call |");
+    println!("|---|---|---|---|---|---|");
     for &clients in &args.clients {
         let mut floor = None;
-        for case in cases() {
+        let chosen = cases().into_iter().enumerate().filter(|(index, case)| {
+            *index == 0
+                || args.cases.is_empty()
+                || args
+                    .cases
+                    .iter()
+                    .any(|text| case.name().contains(text.as_str()))
+        });
+        for (_, case) in chosen {
+            let cpu_before = server.as_ref().and_then(SpawnedServer::cpu_time);
             let result = measure(&url, &case, clients.max(1), args.rounds.max(1)).await?;
+            let cpu_used = server
+                .as_ref()
+                .and_then(SpawnedServer::cpu_time)
+                .zip(cpu_before)
+                .map(|(after, before)| after.saturating_sub(before));
+            // Every call counts, the warm-up ones too.
+            let calls = clients.max(1) * (args.rounds.max(1) + 1);
             // The first case is the floor.
             let floor = *floor.get_or_insert(result.p50);
             println!(
-                "| {} | {clients} | {} | {} | {} |",
+                "| {} | {clients} | {} | {} | {} | {} |",
                 case.name(),
                 millis(result.p50),
                 millis(result.p99),
-                ratio(result.p50, floor)
+                ratio(result.p50, floor),
+                cpu_used.map_or("-".to_string(), |cpu| millis(cpu / calls as u32)),
             );
         }
     }
     println!();
     println!("p50 and p99 over all clients' calls, nearest rank; a statement is two round trips.");
+    println!(
+        "Server CPU per call: the spawned server's user and system time over the case's calls, \
+         warm-ups included (10 ms ticks); - for a server given by --server."
+    );
     if args.python_client {
         println!();
         println!("peers/flight_round_trip.py (one client, medians of 40):");

@@ -72,6 +72,19 @@ impl SpawnedServer {
     pub fn url(&self) -> String {
         format!("grpc://{}", self.address)
     }
+
+    /// The CPU time the server has used so far, all threads, user and system (Linux only):
+    /// on a machine with few cores, what each call costs it decides how many clients it serves.
+    pub fn cpu_time(&self) -> Option<Duration> {
+        let stat = std::fs::read_to_string(format!("/proc/{}/stat", self.child.id())).ok()?;
+        // After the command name in parentheses: state, then utime and stime as fields 12 and 13.
+        let (_, fields) = stat.rsplit_once(')')?;
+        let mut fields = fields.split_whitespace().skip(11);
+        let user: u64 = fields.next()?.parse().ok()?;
+        let system: u64 = fields.next()?.parse().ok()?;
+        // /proc counts in USER_HZ, 100 per second on Linux.
+        Some(Duration::from_millis((user + system) * 10))
+    }
 }
 
 impl Drop for SpawnedServer {
