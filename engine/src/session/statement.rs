@@ -8,6 +8,7 @@ use std::sync::Arc;
 use async_trait::async_trait;
 use datafusion::catalog::TableProvider;
 use datafusion::common::TableReference;
+use datafusion::execution::SessionState;
 use datafusion::prelude::SessionContext;
 use datafusion::sql::parser::Statement;
 
@@ -44,6 +45,7 @@ impl Preparation {
     pub(crate) async fn prepare(
         &self,
         ctx: &SessionContext,
+        state: &SessionState,
         catalog: Option<&LakeCatalog>,
         mut statement: Statement,
     ) -> Result<PreparedStatement> {
@@ -51,15 +53,14 @@ impl Preparation {
         let partition_columns = take_partition_columns(&mut statement);
         let references = StatementReferences::of(&statement);
         if let Some(catalog) = catalog {
-            let state = ctx.state();
             // Views, external tables and lake tables other processes made or dropped since.
             if references.lists_tables {
                 catalog.objects().refresh_if_stale().await?;
                 catalog.refresh().await?;
             } else {
-                catalog.refresh_objects_named_by(&state, &statement).await?;
+                catalog.refresh_objects_named_by(state, &statement).await?;
             }
-            catalog.refresh_tables_of(&state, &statement).await;
+            catalog.refresh_tables_of(state, &statement).await;
         }
         self.delta_scan.load(&references.delta_scans).await?;
         let tables = SessionTables { ctx, catalog };
@@ -80,7 +81,9 @@ struct SessionTables<'a> {
 #[async_trait]
 impl TableLookup for SessionTables<'_> {
     fn full_name(&self, name: &TableReference) -> TableReference {
-        let state = self.ctx.state();
+        // Read in place: a copy of the session state costs more than the lookup.
+        let state = self.ctx.state_ref();
+        let state = state.read();
         let names = &state.config().options().catalog;
         let full = name
             .clone()

@@ -47,10 +47,14 @@ impl ViewPlanner for StatementViews {
         names.default_catalog = catalog.to_string();
         names.default_schema = default_schema.to_string();
         let ctx = SessionContext::new_with_state(state);
-        let statement = parse_statement(&ctx.state(), sql)?;
+        let state = ctx.state();
+        let statement = parse_statement(&state, sql)?;
         within_a_statement(async {
-            let prepared = self.preparation.prepare(&ctx, None, statement).await?;
-            Ok(ctx.state().statement_to_plan(prepared.statement).await?)
+            let prepared = self
+                .preparation
+                .prepare(&ctx, &state, None, statement)
+                .await?;
+            Ok(state.statement_to_plan(prepared.statement).await?)
         })
         .await
     }
