@@ -37,10 +37,12 @@ const RELEASE_WAIT: Duration = Duration::from_secs(1);
 /// joins stay the first choice, being the faster where memory allows (TPC-H SF 10 under a
 /// 2 GB limit: Q18 fails with hash joins, finishes with sort-merge joins).
 pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatchStream> {
-    let state = frame.task_ctx();
+    // Read from the frame's own state: a task context would copy every function registry.
+    let (state, plan) = frame.into_parts();
     let pool = Arc::clone(&state.runtime_env().memory_pool);
     let limited = matches!(pool.memory_limit(), MemoryLimit::Finite(_));
-    let hash_joins = state.session_config().options().optimizer.prefer_hash_join;
+    let hash_joins = state.config().options().optimizer.prefer_hash_join;
+    let frame = DataFrame::new(state, plan);
     if !limited
         || !hash_joins
         || !joins(frame.logical_plan())
