@@ -364,10 +364,10 @@ impl Engine {
     }
 
     async fn plan_fresh(&self, parsed: &ParsedStatement) -> Result<DataFrame> {
-        // One copy of the session's state serves the whole statement. A copy clones every
-        // function registry and setting: four of them were a quarter of the server's work for
-        // `SELECT 1`. What the statement changes (SET, temporary objects) still goes to the
-        // session itself; the catalogs are shared, so tables listed meanwhile are seen.
+        // One copy of the session's state serves the whole statement: a copy clones every
+        // function registry and setting, which costs more than planning a small query. What the
+        // statement changes (SET, temporary objects) still goes to the session itself; the
+        // catalogs are shared, so tables listed meanwhile are seen.
         let state = self.ctx.state();
         // What the statement reads by path or name is checked before preparation reads it.
         if let Some(policy) = &self.policy {
