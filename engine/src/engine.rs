@@ -29,7 +29,7 @@ use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
 use crate::delta::{
     ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, ReadEnoughFiles,
-    tables_read_by,
+    TransitiveDynamicFilters, tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
@@ -464,7 +464,8 @@ fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
 
 /// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
 /// before DataFusion's own choice of join modes, and the rules on Delta scans last, once
-/// DataFusion has pushed filters and limits into them.
+/// DataFusion has pushed filters and limits into them (joins' filters copied across the keys
+/// of the joins below before they are applied to the scans' rows).
 fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let join_selection = rules
@@ -473,6 +474,7 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .unwrap_or(0);
     rules.insert(join_selection, Arc::new(CollectSmallSides));
     rules.insert(join_selection, Arc::new(NegationEstimates));
+    rules.push(Arc::new(TransitiveDynamicFilters));
     rules.push(Arc::new(ApplyDynamicFilters));
     rules.push(Arc::new(ReadEnoughFiles));
     rules.push(Arc::new(BoundedDecimalOps));

@@ -10,6 +10,7 @@ mod conjunctions;
 mod decimal_arithmetic;
 mod delta_log;
 mod demo;
+mod filters_across_keys;
 mod freshness;
 mod fuzz;
 mod golden;

@@ -11,7 +11,7 @@ use lakeshore_tests::write_lake;
 use crate::lake_catalog::{open_lake, rows};
 
 /// The physical plan of `sql`, as one text.
-async fn physical_plan(engine: &Engine, sql: &str) -> String {
+pub(crate) async fn physical_plan(engine: &Engine, sql: &str) -> String {
     rows(engine, &format!("EXPLAIN {sql}")).await.join("\n")
 }
 
@@ -86,7 +86,7 @@ async fn lake_with_numbers_and_keys() -> (tempfile::TempDir, Engine) {
 }
 
 /// The `output_rows` of the first plan line of `sql`'s `EXPLAIN ANALYZE` naming `operator`.
-async fn output_rows(engine: &Engine, sql: &str, operator: &str) -> String {
+pub(crate) async fn output_rows(engine: &Engine, sql: &str, operator: &str) -> String {
     let plan = rows(engine, &format!("EXPLAIN ANALYZE {sql}"))
         .await
         .join("\n");
@@ -171,14 +171,20 @@ async fn lake_to_join(
 const GROUPS_JOINED: &str = "SELECT count(*) AS c FROM \
     (SELECT n, count(*) AS per_n FROM gold.many GROUP BY n) JOIN gold.most ON n = k";
 
+/// The rows, in thousands, that the first operator of `sql`'s `EXPLAIN ANALYZE` naming
+/// `operator` let through.
+pub(crate) async fn thousands_through(engine: &Engine, sql: &str, operator: &str) -> f64 {
+    let through = output_rows(engine, sql, operator).await;
+    through
+        .strip_suffix(" K")
+        .and_then(|thousands| thousands.parse().ok())
+        .unwrap_or_else(|| panic!("{through} is not in thousands"))
+}
+
 /// Asserts that the rows `DynamicFiltersExec` let through in `query` are, in thousands, within
 /// `expected`.
 async fn assert_thousands_through(engine: &Engine, query: &str, expected: Range<f64>) {
-    let through = output_rows(engine, query, "DynamicFiltersExec").await;
-    let thousands: f64 = through
-        .strip_suffix(" K")
-        .and_then(|thousands| thousands.parse().ok())
-        .unwrap_or_else(|| panic!("{through} is not in thousands"));
+    let thousands = thousands_through(engine, query, "DynamicFiltersExec").await;
     assert!(
         expected.contains(&thousands),
         "{thousands} K rows got through, not {expected:?}"

@@ -35,7 +35,7 @@ mod time_travel;
 mod variant;
 
 pub(crate) use diagnosis::{describe_delta_error, describe_message, table_error};
-pub(crate) use dynamic_filters::ApplyDynamicFilters;
+pub(crate) use dynamic_filters::{ApplyDynamicFilters, TransitiveDynamicFilters};
 pub(crate) use enough_files::ReadEnoughFiles;
 pub(crate) use pinned_snapshots::PinnedSnapshots;
 pub(crate) use portable_scan::PortableDeltaScanExec;

@@ -14,6 +14,7 @@
 //! join that reads the scan itself), and while reading, by the [`judge`] (not a filter that
 //! keeps nearly every row, nor a lookup in a join's hash table that keeps more than a few).
 
+mod across_keys;
 mod exec;
 mod judge;
 mod one_list;
@@ -28,6 +29,7 @@ use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 
+pub(crate) use self::across_keys::TransitiveDynamicFilters;
 use self::exec::DynamicFiltersExec;
 
 /// Operators that pass rows on without work worth saving: a filter from the first join above
