@@ -118,6 +118,13 @@ const JOINS_OF_EVERY_KIND: &[&str] = &[
      JOIN (SELECT s_id AS id, s_nation AS place FROM gold.suppliers) AS s \
        ON supp = id AND c.place = s.place \
      JOIN gold.nations ON s.place = n WHERE region = 0",
+    // Two columns of one name in the joins' output.
+    "SELECT count(*) AS c, sum(amount) AS total \
+     FROM (SELECT c_id AS id, c_nation AS nation FROM gold.customers) AS c \
+     JOIN gold.sales ON c.id = cust \
+     JOIN (SELECT s_id AS id, s_nation AS nation FROM gold.suppliers) AS s \
+       ON supp = s.id AND c.nation = s.nation \
+     JOIN gold.nations ON s.nation = n WHERE region = 0",
     // Null keys on both sides of the joins that make them equal.
     "SELECT count(*) AS c FROM gold.sales JOIN gold.customers ON cust = c_id \
      JOIN gold.nations ON c_nation = n WHERE region = 0 AND cust IS NULL",

@@ -233,6 +233,7 @@ fn through_node(
     let output = plan.schema();
     let input = child.schema();
     let replace = |column: &Column| -> Option<Column> {
+        let out = output.fields().get(column.index())?;
         let index = if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
             projection
                 .expr()
@@ -245,16 +246,23 @@ fn through_node(
                 Some(projection) => *projection.get(column.index())?,
                 None => column.index(),
             }
+        } else if output.fields().len() == input.fields().len() {
+            column.index()
         } else {
-            // The others pass their child's columns on, some left out (the Delta scan's file
-            // column): found by name.
-            input
-                .index_of(output.fields().get(column.index())?.name())
-                .ok()?
+            // The Delta scan leaves its file column out: the others are found by name, when
+            // no other column has it (a join's output can have two `id`s).
+            let mut named = input
+                .fields()
+                .iter()
+                .enumerate()
+                .filter(|(_, field)| field.name() == out.name());
+            match (named.next(), named.next()) {
+                (Some((index, _)), None) => index,
+                _ => return None,
+            }
         };
         let field = input.fields().get(index)?;
-        (Some(field.data_type()) == output.fields().get(column.index()).map(|f| f.data_type()))
-            .then(|| Column::new(field.name(), index))
+        (field.data_type() == out.data_type()).then(|| Column::new(field.name(), index))
     };
     carried
         .into_iter()
