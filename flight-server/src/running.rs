@@ -113,6 +113,11 @@ struct Running {
 
 impl Drop for Running {
     fn drop(&mut self) {
+        // A client that cancels drops the stream once the cancel is answered, which can be
+        // before the stream was polled again to see the signal: still a cancelled query.
+        if *self.cancel.borrow() {
+            self.log.end(Err(&ServerError::Cancelled));
+        }
         self.limits.finish(&self.log.query_id);
     }
 }
