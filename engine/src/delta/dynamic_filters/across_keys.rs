@@ -266,7 +266,7 @@ fn through_node(
     };
     carried
         .into_iter()
-        .filter_map(|filter| filter.replaced(&replace, filter.copied))
+        .filter_map(|filter| filter.replaced(replace, filter.copied))
         .collect()
 }
 
