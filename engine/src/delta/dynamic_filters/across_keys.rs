@@ -173,8 +173,8 @@ fn through_join(join: &HashJoinExec, carried: Vec<Carried>) -> [Vec<Carried>; 2]
                 left.downcast_ref::<Column>()?.index(),
                 right.downcast_ref::<Column>()?.index(),
             ];
-            let types = [0, 1].map(|side| schemas[side].field(pair[side]).data_type());
-            (types[0] == types[1]).then_some(pair)
+            let [left, right] = [0, 1].map(|side| schemas[side].fields().get(pair[side]));
+            (left?.data_type() == right?.data_type()).then_some(pair)
         })
         .collect();
     let column_of = |side: usize, index: usize| {
