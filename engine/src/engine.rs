@@ -24,6 +24,7 @@ use crate::access::{GrantedCatalogs, Places, Policy};
 use crate::analyze::explain_analyze;
 use crate::catalog::{DEFAULT_SCHEMA, DefinitionsConfig, LakeCatalog};
 use crate::changes::plan_change;
+use crate::composite_keys::CompositeKeyEstimates;
 use crate::config::EngineConfig;
 use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
@@ -472,15 +473,17 @@ fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
 }
 
 /// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
-/// before DataFusion's own choice of join modes, and the rules on Delta scans last, once
-/// DataFusion has pushed filters and limits into them (joins' filters copied across the keys
-/// of the joins below before they are applied to the scans' rows).
+/// before DataFusion's own choice of join modes, and of build sides beside joins on several
+/// keys just after it; the rules on Delta scans last, once DataFusion has pushed filters and
+/// limits into them (joins' filters copied across the keys of the joins below before they are
+/// applied to the scans' rows).
 fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let join_selection = rules
         .iter()
         .position(|rule| rule.name() == "join_selection")
         .unwrap_or(0);
+    rules.insert(join_selection + 1, Arc::new(CompositeKeyEstimates));
     rules.insert(join_selection, Arc::new(CollectSmallSides));
     rules.insert(join_selection, Arc::new(NegationEstimates));
     rules.push(Arc::new(TransitiveDynamicFilters));

@@ -120,7 +120,18 @@ fn small_side_collects(join: &HashJoinExec, config: &ConfigOptions) -> Result<bo
         (&left, left_rows, right_rows)
     };
     let small_bytes = small.total_byte_size.get_value().copied().unwrap_or(0);
-    Ok(small_rows <= MAX_COLLECTED_ROWS
+    Ok(collects(small_rows, small_bytes, large_rows, config))
+}
+
+/// Whether a join collects a build side of `small_rows` (`small_bytes`) whole to probe it with
+/// `large_rows`: within the limits, and small enough beside the other side ([`size_ratio`]).
+pub(crate) fn collects(
+    small_rows: usize,
+    small_bytes: usize,
+    large_rows: usize,
+    config: &ConfigOptions,
+) -> bool {
+    small_rows <= MAX_COLLECTED_ROWS
         && small_bytes <= MAX_COLLECTED_BYTES
-        && small_rows.saturating_mul(size_ratio(config.execution.target_partitions)) <= large_rows)
+        && small_rows.saturating_mul(size_ratio(config.execution.target_partitions)) <= large_rows
 }

@@ -10,6 +10,7 @@ pub mod allocator;
 mod analyze;
 pub mod catalog;
 mod changes;
+mod composite_keys;
 mod config;
 mod decimal_ops;
 mod delta;

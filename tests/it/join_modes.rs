@@ -175,3 +175,39 @@ async fn a_negation_is_expected_to_keep_what_its_predicate_drops() {
         assert_eq!(filter_estimate(&engine, &query).await, expected, "{filter}");
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_join_builds_from_a_join_on_a_composite_key_that_makes_fewer_rows() {
+    let (_lake, engine) = lake_of_three_sizes().await;
+    // `gold.pairs` has one row per pair (a, b), 1,000 a's times 20 b's; `gold.facts`, 5,000
+    // rows, each with a pair and a number `n` of `gold.large`.
+    for statement in [
+        "CREATE TABLE gold.pairs AS SELECT (value - 1) / 20 + 1 AS a, (value - 1) % 20 + 1 AS b \
+         FROM generate_series(1, 20000)",
+        "CREATE TABLE gold.facts AS SELECT value % 1000 + 1 AS fa, value % 20 + 1 AS fb, \
+         value * 20 AS fn FROM generate_series(1, 5000)",
+    ] {
+        rows(&engine, statement).await;
+    }
+    // Every fact finds its pair (5,000 rows), then its number. DataFusion reckons the pairs'
+    // join from one key at a time (5,000 × 20,000 / 1,000 = 100,000 rows) and would build the
+    // next join's table from the 100,000 numbers; with the pair counted as one key, the facts'
+    // 5,000 rows build it.
+    let query = "SELECT count(*) AS c FROM gold.facts \
+                 JOIN gold.pairs ON fa = a AND fb = b JOIN gold.large ON fn = n";
+    assert_eq!(rows(&engine, query).await, ["c=5000"]);
+    let plan = rows(&engine, &format!("EXPLAIN ANALYZE {query}"))
+        .await
+        .join("\n");
+    let number_join = plan
+        .lines()
+        .find(|line| line.contains("HashJoinExec") && line.contains("n@"))
+        .unwrap_or_else(|| panic!("no join on the numbers in:\n{plan}"));
+    assert!(
+        number_join.contains("build_input_rows=5.00 K"),
+        "{number_join}"
+    );
+    // Turned off with DataFusion's own join reordering, the answer stays.
+    rows(&engine, "SET datafusion.optimizer.join_reordering = false").await;
+    assert_eq!(rows(&engine, query).await, ["c=5000"]);
+}
