@@ -50,11 +50,7 @@ impl PhysicalOptimizerRule for CollectSmallSides {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let optimizer = &config.optimizer;
-        // A user who sets a threshold of DataFusion's to 0 asks for partitioned joins.
-        if optimizer.hash_join_single_partition_threshold == 0
-            || optimizer.hash_join_single_partition_threshold_rows == 0
-        {
+        if partitioned_joins_asked(config) {
             return Ok(plan);
         }
         plan.transform_up(|node| {
@@ -123,15 +119,23 @@ fn small_side_collects(join: &HashJoinExec, config: &ConfigOptions) -> Result<bo
     Ok(collects(small_rows, small_bytes, large_rows, config))
 }
 
+/// Whether the user asked for partitioned joins, setting a threshold of DataFusion's to 0.
+fn partitioned_joins_asked(config: &ConfigOptions) -> bool {
+    config.optimizer.hash_join_single_partition_threshold == 0
+        || config.optimizer.hash_join_single_partition_threshold_rows == 0
+}
+
 /// Whether a join collects a build side of `small_rows` (`small_bytes`) whole to probe it with
-/// `large_rows`: within the limits, and small enough beside the other side ([`size_ratio`]).
+/// `large_rows`: within the limits, and small enough beside the other side ([`size_ratio`]),
+/// unless the user asked for partitioned joins.
 pub(crate) fn collects(
     small_rows: usize,
     small_bytes: usize,
     large_rows: usize,
     config: &ConfigOptions,
 ) -> bool {
-    small_rows <= MAX_COLLECTED_ROWS
+    !partitioned_joins_asked(config)
+        && small_rows <= MAX_COLLECTED_ROWS
         && small_bytes <= MAX_COLLECTED_BYTES
         && small_rows.saturating_mul(size_ratio(config.execution.target_partitions)) <= large_rows
 }

@@ -192,7 +192,13 @@ async fn a_join_builds_from_a_join_on_a_composite_key_that_makes_fewer_rows() {
     // Every fact finds its pair (5,000 rows), then its number. DataFusion reckons the pairs'
     // join from one key at a time (5,000 × 20,000 / 1,000 = 100,000 rows) and would build the
     // next join's table from the 100,000 numbers; with the pair counted as one key, the facts'
-    // 5,000 rows build it.
+    // 5,000 rows build it. (Only partitioned joins change: a side collected whole is left.)
+    for setting in [
+        "datafusion.optimizer.hash_join_single_partition_threshold = 0",
+        "datafusion.optimizer.hash_join_single_partition_threshold_rows = 0",
+    ] {
+        rows(&engine, &format!("SET {setting}")).await;
+    }
     let query = "SELECT count(*) AS c FROM gold.facts \
                  JOIN gold.pairs ON fa = a AND fb = b JOIN gold.large ON fn = n";
     assert_eq!(rows(&engine, query).await, ["c=5000"]);
@@ -206,6 +212,10 @@ async fn a_join_builds_from_a_join_on_a_composite_key_that_makes_fewer_rows() {
     assert!(
         number_join.contains("build_input_rows=5.00 K"),
         "{number_join}"
+    );
+    assert_eq!(
+        join_modes(&engine, query).await,
+        ["Partitioned", "Partitioned"]
     );
     // Turned off with DataFusion's own join reordering, the answer stays.
     rows(&engine, "SET datafusion.optimizer.join_reordering = false").await;
