@@ -63,7 +63,8 @@ impl PhysicalOptimizerRule for CompositeKeyEstimates {
             let Some(new_build) = larger_build_side(join)? else {
                 return Ok(Transformed::no(node));
             };
-            // The new build side is collected whole if `CollectSmallSides` would collect it.
+            // The new build side is collected whole if `CollectSmallSides` would collect it
+            // (by rows: a join's estimate has no size in bytes).
             let mode = if collects(new_build.rows, 0, new_build.other_rows, config) {
                 PartitionMode::CollectLeft
             } else {

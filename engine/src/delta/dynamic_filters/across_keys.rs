@@ -112,12 +112,8 @@ fn carry_down(
         ];
         return replace_children_if_necessary(plan, children);
     }
-    if plan
-        .downcast_ref::<DataSourceExec>()
-        .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())
-        .is_some()
-    {
-        return into_scan(plan, carried, config);
+    if let Some(present) = joins_filtering(&plan) {
+        return into_scan(plan, present, carried, config);
     }
     let children = match plan.children()[..] {
         [child] => {
@@ -213,11 +209,11 @@ fn through_join(join: &HashJoinExec, carried: Vec<Carried>) -> [Vec<Carried>; 2]
 
 /// The one side all `columns` (side, index) come from, if they do.
 fn one_side(columns: &[(usize, usize)]) -> Option<usize> {
-    let sides: HashSet<usize> = columns.iter().map(|(side, _)| *side).collect();
-    match sides.into_iter().collect::<Vec<_>>()[..] {
-        [side] => Some(side),
-        _ => None,
-    }
+    let (side, _) = *columns.first()?;
+    columns
+        .iter()
+        .all(|(other, _)| *other == side)
+        .then_some(side)
 }
 
 /// The filters `carried` to `plan`'s output, as they reach its only child: none unless `plan`
@@ -270,25 +266,30 @@ fn through_node(
         .collect()
 }
 
+/// The joins whose dynamic filters `plan` already applies, by their filters' identities, when
+/// it is a Parquet scan.
+fn joins_filtering(plan: &Arc<dyn ExecutionPlan>) -> Option<HashSet<u64>> {
+    let (_, source) = plan
+        .downcast_ref::<DataSourceExec>()
+        .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())?;
+    let present = source.filter().map(|predicate| {
+        split_conjunction(&predicate)
+            .into_iter()
+            .filter_map(|conjunct| conjunct.expression_id())
+            .collect()
+    });
+    Some(present.unwrap_or_default())
+}
+
 /// `scan` with the copies among `carried` added to its predicate, as DataFusion adds the
-/// filters it pushes, but for a join's filter the scan already has (a plan seen before).
+/// filters it pushes, but for the filter of a join the scan already applies (`present`: a plan
+/// seen before).
 fn into_scan(
     scan: Arc<dyn ExecutionPlan>,
+    mut present: HashSet<u64>,
     carried: Vec<Carried>,
     config: &ConfigOptions,
 ) -> Result<Arc<dyn ExecutionPlan>> {
-    let present: HashSet<u64> = scan
-        .downcast_ref::<DataSourceExec>()
-        .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())
-        .and_then(|(_, source)| source.filter())
-        .map(|predicate| {
-            split_conjunction(&predicate)
-                .into_iter()
-                .filter_map(|conjunct| conjunct.expression_id())
-                .collect()
-        })
-        .unwrap_or_default();
-    let mut ids = present;
     let copies: Vec<ChildFilterPushdownResult> = carried
         .into_iter()
         .filter(|carried| carried.copied)
@@ -296,7 +297,7 @@ fn into_scan(
             carried
                 .filter
                 .expression_id()
-                .is_some_and(|id| ids.insert(id))
+                .is_some_and(|id| present.insert(id))
         })
         .map(|carried| ChildFilterPushdownResult {
             filter: carried.filter,
