@@ -26,6 +26,9 @@ pub struct EngineConfig {
     pub memory_limit: Option<usize>,
     /// Where spilled data goes; the system's temporary folder when `None`.
     pub spill_dir: Option<PathBuf>,
+    /// Bytes of data files kept in memory for the queries that read them again (see
+    /// `delta/range_cache.rs`); 0 keeps none. A quarter of the machine's memory by default.
+    pub data_cache_bytes: u64,
     /// Parallelism of a query; defaults to the number of cores.
     pub target_partitions: usize,
     /// Rows per record batch.
@@ -52,6 +55,7 @@ impl Default for EngineConfig {
             max_staleness: Duration::ZERO,
             memory_limit: None,
             spill_dir: None,
+            data_cache_bytes: quarter_of_memory(),
             target_partitions: std::thread::available_parallelism().map_or(1, |n| n.get()),
             batch_size: 8192,
             read_only: false,
@@ -60,6 +64,18 @@ impl Default for EngineConfig {
             distribution: None,
         }
     }
+}
+
+/// A quarter of the machine's memory (`MemTotal` in `/proc/meminfo`); 1 GiB where that cannot
+/// be read.
+fn quarter_of_memory() -> u64 {
+    let total_kib = std::fs::read_to_string("/proc/meminfo")
+        .ok()
+        .and_then(|info| {
+            let line = info.lines().find(|line| line.starts_with("MemTotal:"))?;
+            line.split_whitespace().nth(1)?.parse::<u64>().ok()
+        });
+    total_kib.map_or(1 << 30, |kib| kib * 1024 / 4)
 }
 
 impl EngineConfig {

@@ -29,7 +29,7 @@ use crate::config::EngineConfig;
 use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
 use crate::delta::{
-    ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, ReadEnoughFiles,
+    ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, RangeCache, ReadEnoughFiles,
     TransitiveDynamicFilters, tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
@@ -68,6 +68,17 @@ impl Engine {
     /// The bytes queries hold in the memory pool now (the pool `memory_limit` bounds).
     pub fn memory_reserved(&self) -> usize {
         self.ctx.runtime_env().memory_pool.reserved()
+    }
+
+    /// The bytes of data files kept in memory for later queries now (at most
+    /// `data_cache_bytes`; apart from the memory pool).
+    pub fn data_cache_held(&self) -> u64 {
+        let state = self.ctx.state_ref();
+        let state = state.read();
+        state
+            .config()
+            .get_extension::<RangeCache>()
+            .map_or(0, |cache| cache.held())
     }
 
     /// Opens the lake named in `config` (or an empty catalog when it names none) and lists its
@@ -132,6 +143,9 @@ impl Engine {
         execution.skip_partial_aggregation_probe_rows_threshold = 1_000_000;
         if config.distribution.is_some() {
             session = session.with_extension(Arc::new(PortableScans));
+        }
+        if config.data_cache_bytes > 0 {
+            session = session.with_extension(Arc::new(RangeCache::new(config.data_cache_bytes)));
         }
         let mut state = SessionStateBuilder::new()
             .with_config(session)

@@ -68,6 +68,9 @@ impl FlightServer {
         config.memory_limit = args
             .memory_limit_mb
             .map(|mb| mb.saturating_mul(1024 * 1024));
+        if let Some(mb) = args.data_cache_mb {
+            config.data_cache_bytes = mb.saturating_mul(1024 * 1024);
+        }
         config.read_only = args.read_only;
         // A server reaches its lake and what the operator allows, nothing else.
         config.access = Some(AccessConfig {

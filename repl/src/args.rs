@@ -69,6 +69,11 @@ pub struct Args {
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_size)]
     pub memory_limit: Option<usize>,
 
+    /// Bytes of data files kept in memory for the queries that read them again, e.g. 4G;
+    /// 0 keeps none (default: a quarter of the machine's memory).
+    #[arg(long, value_name = "SIZE", value_parser = parse_memory_size)]
+    pub data_cache: Option<usize>,
+
     /// Parallelism of a query (default: the number of cores).
     #[arg(long, value_name = "N")]
     pub target_partitions: Option<NonZeroUsize>,

@@ -139,6 +139,9 @@ fn engine_config(args: &Args, lake: Option<String>, storage: StorageOptions) -> 
         lake,
         storage,
         memory_limit: args.memory_limit,
+        data_cache_bytes: args
+            .data_cache
+            .map_or(defaults.data_cache_bytes, |bytes| bytes as u64),
         target_partitions: args
             .target_partitions
             .map_or(defaults.target_partitions, |n| n.get()),

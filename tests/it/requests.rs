@@ -32,6 +32,17 @@ async fn open(lake: &Path) -> Engine {
         .unwrap()
 }
 
+/// An engine on `lake` that keeps no data files' bytes in memory: the tests of what a query
+/// reads from the store use it, since a repeated query with the cache reads no data at all.
+async fn open_without_data_cache(lake: &Path) -> Engine {
+    Engine::open(EngineConfig {
+        data_cache_bytes: 0,
+        ..EngineConfig::for_lake(lake.to_str().unwrap())
+    })
+    .await
+    .unwrap()
+}
+
 /// The requests `sql` makes, with its answer.
 async fn cost(engine: &Engine, sql: &str) -> (RequestCounts, String) {
     let watch = engine.watch_requests();
@@ -202,7 +213,7 @@ async fn explain_analyze_shows_the_requests_its_run_made() {
 #[tokio::test(flavor = "multi_thread")]
 async fn parquet_footers_are_fetched_once_within_a_cache_sized_by_an_option() {
     let lake = lake_with_a_long_log();
-    let engine = open(lake.path()).await;
+    let engine = open_without_data_cache(lake.path()).await;
     // A filter the log's statistics cannot answer: the data files are read.
     let query = "SELECT sum(amount) AS s FROM silver.orders WHERE item <> 'none'";
     let (_, answer) = cost(&engine, query).await;
@@ -223,7 +234,7 @@ async fn parquet_footers_are_fetched_once_within_a_cache_sized_by_an_option() {
 async fn a_limit_without_a_filter_reads_only_the_files_it_needs() {
     let lake = tempfile::tempdir().unwrap();
     write_lake(lake.path());
-    let engine = open(lake.path()).await;
+    let engine = open_without_data_cache(lake.path()).await;
     // Four files of 1,000 rows.
     rows(
         &engine,
@@ -268,7 +279,7 @@ async fn a_limit_without_a_filter_reads_only_the_files_it_needs() {
 async fn a_limit_without_a_filter_fetches_pages_not_whole_row_groups() {
     let lake = tempfile::tempdir().unwrap();
     write_lake(lake.path());
-    let engine = open(lake.path()).await;
+    let engine = open_without_data_cache(lake.path()).await;
     // About 210 MB of text before compression: many pages in each row group.
     rows(
         &engine,
@@ -298,4 +309,41 @@ fn data_files(folder: &Path) -> Vec<std::fs::DirEntry> {
         .map(|entry| entry.unwrap())
         .filter(|entry| entry.file_name().to_string_lossy().ends_with(".parquet"))
         .collect()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_repeated_query_reads_its_data_from_memory_and_a_new_commits_file_from_the_store() {
+    let lake = lake_with_a_long_log();
+    let cached = open(lake.path()).await;
+    let uncached = open_without_data_cache(lake.path()).await;
+    // A filter the log's statistics cannot answer: the data files are read.
+    let query = "SELECT sum(amount) AS s, count(*) AS n FROM silver.orders WHERE item <> 'none'";
+    let (first, answer) = cost(&cached, query).await;
+    assert!(first.get > 0, "first query: {first}");
+    let (again, same) = cost(&cached, query).await;
+    assert_eq!(same, answer);
+    assert_eq!(
+        again,
+        RequestCounts {
+            list: 1,
+            ..RequestCounts::default()
+        },
+        "repeated query: {again}"
+    );
+    // Without the cache, the same query reads the data files again.
+    cost(&uncached, query).await;
+    let (uncached_again, uncached_answer) = cost(&uncached, query).await;
+    assert_eq!(uncached_answer, answer);
+    assert!(uncached_again.get > 0, "{uncached_again}");
+
+    // A commit's new file is read from the store, and the answers agree.
+    delta_writer("append", &lake.path().join("silver/orders"), Some(1));
+    let (after_commit, cached_answer) = cost(&cached, query).await;
+    let (uncached_after, uncached_answer) = cost(&uncached, query).await;
+    assert_eq!(cached_answer, uncached_answer);
+    assert_ne!(cached_answer, answer, "the new row counts");
+    assert!(
+        after_commit.get > 0 && after_commit.bytes_read < uncached_after.bytes_read,
+        "with the cache: {after_commit}; without: {uncached_after}"
+    );
 }

@@ -65,6 +65,11 @@ pub struct TpchArgs {
     #[arg(long, value_name = "MB")]
     memory_limit_mb: Option<usize>,
 
+    /// Data files' bytes Lakeshore keeps in memory across queries, in MiB, as
+    /// `lakeshore-server --data-cache-mb` sets it; 0 keeps none. The engine's default without it.
+    #[arg(long, value_name = "MB")]
+    data_cache_mb: Option<u64>,
+
     /// Also runs the queries in a second Lakeshore session with these settings on top of
     /// `--set`'s, alternating with the first, answers checked alike: one lever measured
     /// against the same build under the same load. May be repeated.
@@ -107,6 +112,9 @@ pub fn run(args: &TpchArgs) -> Result<()> {
         let mut config = EngineConfig::for_lake(lake.clone());
         config.read_only = true;
         config.memory_limit = args.memory_limit_mb.map(|mb| mb << 20);
+        if let Some(mb) = args.data_cache_mb {
+            config.data_cache_bytes = mb << 20;
+        }
         config
     };
     let engine = runtime.block_on(Engine::open(config()))?;

@@ -13,8 +13,9 @@
 //! - For a table with variant columns, each file's columns are mapped to the scan's by an
 //!   adapter that reads shredded variants whole and folds them back ([`Unshredding`]).
 //! - Footers are read with their page indexes ([`WithPageIndex`]), so a scan with a limit
-//!   fetches pages, not row groups; not in a scan with deletion vectors, whose Parquet source
-//!   delta-rs requires unchanged.
+//!   fetches pages, not row groups, and the byte ranges read are kept for the queries after
+//!   ([`RangeCache`]); neither in a scan with deletion vectors, whose Parquet source delta-rs
+//!   requires unchanged.
 
 use std::sync::Arc;
 
@@ -27,15 +28,17 @@ use datafusion::physical_plan::ExecutionPlan;
 
 use super::log_statistics::LogStatistics;
 use super::page_index::WithPageIndex;
+use super::range_cache::{CachedRanges, RangeCache};
 use super::variant::Unshredding;
 
 /// `scan` (a plan delta-rs built) with its Parquet scans adapted to `options`, given the log's
-/// statistics, and reading variants through `unshredding`.
+/// statistics, reading variants through `unshredding` and byte ranges through `ranges`.
 pub(crate) fn adapt(
     scan: Arc<dyn ExecutionPlan>,
     options: &ConfigOptions,
     statistics: Option<&LogStatistics>,
     unshredding: Option<&Unshredding>,
+    ranges: Option<&Arc<RangeCache>>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     let row_filters = options.execution.parquet.pushdown_filters;
     let statistics = statistics.filter(|_| options.execution.collect_statistics);
@@ -63,8 +66,15 @@ pub(crate) fn adapt(
             if changes_filters || readers.is_some() {
                 let mut source = source.clone().with_pushdown_filters(row_filters);
                 if let Some(readers) = readers {
-                    source = source
-                        .with_parquet_file_reader_factory(Arc::new(WithPageIndex(readers.clone())));
+                    let readers = match ranges {
+                        Some(cache) => Arc::new(CachedRanges {
+                            inner: Arc::clone(readers),
+                            cache: Arc::clone(cache),
+                        }),
+                        None => Arc::clone(readers),
+                    };
+                    source =
+                        source.with_parquet_file_reader_factory(Arc::new(WithPageIndex(readers)));
                 }
                 builder = builder.with_source(Arc::new(source));
             }

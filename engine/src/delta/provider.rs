@@ -20,6 +20,7 @@ use super::limit_guard::keep_limit;
 use super::log_statistics::LogStatistics;
 use super::parquet_scan;
 use super::portable_scan::{PortableDeltaScanExec, ScanDescription};
+use super::range_cache::RangeCache;
 use super::variant::{Unshredding, VariantColumns};
 use crate::error::EngineError;
 
@@ -150,6 +151,7 @@ impl DeltaTableProvider {
             state.config_options(),
             self.statistics.as_ref(),
             self.unshredding.as_ref(),
+            state.config().get_extension::<RangeCache>().as_ref(),
         )?;
         let scan = keep_limit(scan, limit);
         Ok(match &self.variants {

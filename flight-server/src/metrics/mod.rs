@@ -34,6 +34,7 @@ pub struct ServerMetrics {
     running_queries: Gauge,
     queued_queries: Gauge,
     memory_reserved: Gauge,
+    data_cache: Gauge,
 }
 
 /// How busy the server is at one moment: the gauges of a scrape.
@@ -43,6 +44,7 @@ pub struct Activity {
     pub running_queries: usize,
     pub queued_queries: usize,
     pub memory_reserved_bytes: usize,
+    pub data_cache_bytes: u64,
 }
 
 /// How a query ended, as the metrics count it.
@@ -111,6 +113,13 @@ impl ServerMetrics {
             Unit::Bytes,
             memory_reserved.clone(),
         );
+        let data_cache = Gauge::default();
+        registry.register_with_unit(
+            "data_cache",
+            "Data files' bytes kept in memory for later queries (at most --data-cache-mb)",
+            Unit::Bytes,
+            data_cache.clone(),
+        );
         registry.register(
             "login_failures",
             "Logins refused: a wrong user name or password, or held back after failures",
@@ -126,6 +135,7 @@ impl ServerMetrics {
             running_queries,
             queued_queries,
             memory_reserved,
+            data_cache,
         }
     }
 
@@ -155,6 +165,8 @@ impl ServerMetrics {
             .set(gauge_value(activity.queued_queries));
         self.memory_reserved
             .set(gauge_value(activity.memory_reserved_bytes));
+        self.data_cache
+            .set(i64::try_from(activity.data_cache_bytes).unwrap_or(i64::MAX));
         let mut text = String::new();
         prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)

@@ -89,6 +89,7 @@ impl SqlService {
             running_queries: self.limits.admitted_count(),
             queued_queries: self.limits.queued_count(),
             memory_reserved_bytes: self.engine.memory_reserved(),
+            data_cache_bytes: self.engine.data_cache_held(),
         }
     }
 }

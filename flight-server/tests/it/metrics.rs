@@ -143,6 +143,7 @@ async fn metrics_count_logins_queries_outcomes_and_what_was_sent_while_queries_r
     assert_eq!(start.get("lakeshore_sessions"), 0.0);
     assert_eq!(start.get("lakeshore_running_queries"), 0.0);
     assert!(start.0.contains_key("lakeshore_memory_pool_reserved_bytes"));
+    assert_eq!(start.get("lakeshore_data_cache_bytes"), 0.0);
 
     // A wrong password, then the right one.
     let mut client = server.client().await;
@@ -195,6 +196,8 @@ async fn metrics_count_logins_queries_outcomes_and_what_was_sent_while_queries_r
         ],
     );
     assert_eq!(done.get("lakeshore_sessions"), 1.0);
+    // The table's data files, read once, are kept for the next query.
+    assert!(done.get("lakeshore_data_cache_bytes") > 0.0);
 
     // While one query runs and holds the only slot, a second waits in the queue.
     let endless = client.execute(ENDLESS.into(), None).await.unwrap();
