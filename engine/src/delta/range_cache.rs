@@ -4,9 +4,9 @@
 //! so a range read from a file stays true for as long as that file is. Dashboards and analysts
 //! read the same columns of the same tables again and again; each read otherwise goes to the
 //! object store (a network request on ADLS, S3 or GCS), or on local disk through a system call
-//! that copies the page cache into a fresh buffer on a blocking thread. TPC-H at SF 10 ran 1.14
-//! times faster with its column chunks kept (Q06 1.3 times), as DuckDB keeps them in its own
-//! cache of external files.
+//! that copies the page cache into a fresh buffer on a blocking thread. TPC-H at SF 10 took 0.85
+//! of the time with its column chunks kept (Q07 0.69, Q06 0.83; `benches/README.md`), as DuckDB
+//! keeps them in its own cache of external files.
 //!
 //! A range is known by its file's path, size and modification time (as the log records them)
 //! and its offsets. The cache holds at most its budget (`EngineConfig::data_cache_bytes`), apart
