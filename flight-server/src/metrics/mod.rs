@@ -165,16 +165,15 @@ impl ServerMetrics {
             .set(gauge_value(activity.queued_queries));
         self.memory_reserved
             .set(gauge_value(activity.memory_reserved_bytes));
-        self.data_cache
-            .set(i64::try_from(activity.data_cache_bytes).unwrap_or(i64::MAX));
+        self.data_cache.set(gauge_value(activity.data_cache_bytes));
         let mut text = String::new();
         prometheus_text::encode(&mut text, &self.registry)?;
         Ok(text)
     }
 }
 
-fn gauge_value(count: usize) -> i64 {
-    i64::try_from(count).unwrap_or(i64::MAX)
+fn gauge_value(count: impl TryInto<i64>) -> i64 {
+    count.try_into().unwrap_or(i64::MAX)
 }
 
 /// A gRPC code as a label value, in the snake case Prometheus labels use.
