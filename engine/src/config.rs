@@ -27,7 +27,8 @@ pub struct EngineConfig {
     /// Where spilled data goes; the system's temporary folder when `None`.
     pub spill_dir: Option<PathBuf>,
     /// Bytes of data files kept in memory for the queries that read them again (see
-    /// `delta/range_cache.rs`); 0 keeps none. A quarter of the machine's memory by default.
+    /// `delta/range_cache.rs`); 0 keeps none. By default a quarter of the machine's or
+    /// container's memory.
     pub data_cache_bytes: u64,
     /// Parallelism of a query; defaults to the number of cores.
     pub target_partitions: usize,
@@ -66,16 +67,29 @@ impl Default for EngineConfig {
     }
 }
 
-/// A quarter of the machine's memory (`MemTotal` in `/proc/meminfo`); 1 GiB where that cannot
-/// be read.
+/// A quarter of the memory this process may use: the machine's (`MemTotal` in `/proc/meminfo`),
+/// or its container's limit when lower, since a container sees the host's `/proc/meminfo`
+/// (cgroup v2's `memory.max`, else v1's `memory.limit_in_bytes`); 1 GiB where neither is known.
 fn quarter_of_memory() -> u64 {
-    let total_kib = std::fs::read_to_string("/proc/meminfo")
-        .ok()
-        .and_then(|info| {
-            let line = info.lines().find(|line| line.starts_with("MemTotal:"))?;
-            line.split_whitespace().nth(1)?.parse::<u64>().ok()
-        });
-    total_kib.map_or(1 << 30, |kib| kib * 1024 / 4)
+    let read = |path: &str| std::fs::read_to_string(path).ok();
+    let cgroup_limit = read("/sys/fs/cgroup/memory.max")
+        .or_else(|| read("/sys/fs/cgroup/memory/memory.limit_in_bytes"));
+    usable_memory(read("/proc/meminfo").as_deref(), cgroup_limit.as_deref())
+        .map_or(1 << 30, |bytes| bytes / 4)
+}
+
+/// The lower of `meminfo`'s `MemTotal` and a cgroup's memory limit (`max`: none), in bytes.
+fn usable_memory(meminfo: Option<&str>, cgroup_limit: Option<&str>) -> Option<u64> {
+    let total = meminfo.and_then(|info| {
+        let line = info.lines().find(|line| line.starts_with("MemTotal:"))?;
+        let kib = line.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+        kib.checked_mul(1024)
+    });
+    let limit = cgroup_limit.and_then(|text| text.trim().parse::<u64>().ok());
+    match (total, limit) {
+        (Some(total), Some(limit)) => Some(total.min(limit)),
+        (total, limit) => total.or(limit),
+    }
 }
 
 impl EngineConfig {
@@ -85,5 +99,31 @@ impl EngineConfig {
             lake: Some(lake.into()),
             ..Self::default()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::usable_memory;
+
+    const MEMINFO: &str = "MemTotal:       24683772 kB\nMemFree:         1000000 kB\n";
+
+    #[test]
+    fn a_containers_limit_below_the_machines_memory_is_what_may_be_used() {
+        assert_eq!(
+            usable_memory(Some(MEMINFO), Some("4294967296\n")),
+            Some(4 << 30)
+        );
+        // No limit: cgroup v2 writes `max`, v1 a number larger than any machine.
+        assert_eq!(
+            usable_memory(Some(MEMINFO), Some("max\n")),
+            Some(24683772 * 1024)
+        );
+        assert_eq!(
+            usable_memory(Some(MEMINFO), Some("9223372036854771712")),
+            Some(24683772 * 1024)
+        );
+        assert_eq!(usable_memory(None, Some("1073741824")), Some(1 << 30));
+        assert_eq!(usable_memory(Some("garbage"), None), None);
     }
 }
