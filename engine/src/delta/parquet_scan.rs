@@ -70,6 +70,7 @@ pub(crate) fn adapt(
                         Some(cache) => Arc::new(CachedRanges {
                             inner: Arc::clone(readers),
                             cache: Arc::clone(cache),
+                            store: Arc::from(config.object_store_url.as_str()),
                         }),
                         None => Arc::clone(readers),
                     };

@@ -48,9 +48,12 @@ impl std::fmt::Debug for RangeCache {
     }
 }
 
-/// One version of one file: a file rewritten in place (never by Delta) has another.
+/// One version of one file: a file rewritten in place (never by Delta) has another. The store
+/// is part of it, since a location is a path inside its store: the same path in two buckets (a
+/// table copied, or a log written to point at another's file names) is two files.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 struct FileKey {
+    store: Arc<str>,
     location: Arc<str>,
     size: u64,
     modified_ms: i64,
@@ -112,6 +115,8 @@ impl RangeCache {
 pub(crate) struct CachedRanges {
     pub(crate) inner: Arc<dyn ParquetFileReaderFactory>,
     pub(crate) cache: Arc<RangeCache>,
+    /// The scan's object store (its URL), which the files' locations are relative to.
+    pub(crate) store: Arc<str>,
 }
 
 impl ParquetFileReaderFactory for CachedRanges {
@@ -124,6 +129,7 @@ impl ParquetFileReaderFactory for CachedRanges {
     ) -> datafusion::error::Result<Box<dyn AsyncFileReader + Send>> {
         let meta = &partitioned_file.object_meta;
         let file = FileKey {
+            store: Arc::clone(&self.store),
             location: Arc::from(meta.location.as_ref()),
             size: meta.size,
             modified_ms: meta.last_modified.timestamp_millis(),
@@ -224,6 +230,7 @@ mod tests {
     fn key(start: u64, end: u64) -> RangeKey {
         RangeKey {
             file: FileKey {
+                store: Arc::from("s3://lake/"),
                 location: Arc::from("t/part-0.parquet"),
                 size: 100,
                 modified_ms: 1,
@@ -286,5 +293,14 @@ mod tests {
         let mut rewritten = key(0, 10);
         rewritten.file.modified_ms = 2;
         assert!(cache.get(&rewritten).is_none());
+    }
+
+    #[test]
+    fn the_same_path_in_another_store_is_another_file() {
+        let cache = RangeCache::new(100);
+        cache.insert(key(0, 10), &Bytes::from(vec![1; 10]));
+        let mut elsewhere = key(0, 10);
+        elsewhere.file.store = Arc::from("s3://other/");
+        assert!(cache.get(&elsewhere).is_none());
     }
 }
