@@ -8,8 +8,8 @@
 //! of the time with its column chunks kept (Q07 0.69, Q06 0.83; `benches/README.md`), as DuckDB
 //! keeps them in its own cache of external files.
 //!
-//! A range is known by its file's path, size and modification time (as the log records them)
-//! and its offsets. The cache holds at most its budget (`EngineConfig::data_cache_bytes`), apart
+//! A range is known by its file's store, path, size and modification time (as the log records
+//! them) and its offsets. The cache holds at most its budget (`EngineConfig::data_cache_bytes`), apart
 //! from the memory pool that bounds what queries hold; the ranges least recently read go first.
 //! Two queries that miss the same range at once both read it.
 
