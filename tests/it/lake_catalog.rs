@@ -14,6 +14,17 @@ pub(crate) async fn open_lake(dir: &Path) -> Engine {
         .unwrap_or_else(|error| panic!("the lake at {} should open: {error}", dir.display()))
 }
 
+/// An engine on the lake at `dir` that keeps no data files' bytes in memory: for the tests of
+/// what a query reads from the store, since a repeated query with the cache reads no data.
+pub(crate) async fn open_lake_without_data_cache(dir: &Path) -> Engine {
+    Engine::open(EngineConfig {
+        data_cache_bytes: 0,
+        ..EngineConfig::for_lake(dir.display().to_string())
+    })
+    .await
+    .unwrap_or_else(|error| panic!("the lake at {} should open: {error}", dir.display()))
+}
+
 pub(crate) async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
     let batches = collect(engine, sql)
         .await

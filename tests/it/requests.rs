@@ -9,7 +9,7 @@ use lakeshore_engine::{
 };
 use lakeshore_tests::{collect, delta_writer, write_lake};
 
-use crate::lake_catalog::rows;
+use crate::lake_catalog::{open_lake_without_data_cache, rows};
 
 /// Answered from the log alone: the row counts of its `add` actions (data reads are measured
 /// apart, below).
@@ -32,15 +32,12 @@ async fn open(lake: &Path) -> Engine {
         .unwrap()
 }
 
-/// An engine on `lake` that keeps no data files' bytes in memory: the tests of what a query
-/// reads from the store use it, since a repeated query with the cache reads no data at all.
-async fn open_without_data_cache(lake: &Path) -> Engine {
-    Engine::open(EngineConfig {
-        data_cache_bytes: 0,
-        ..EngineConfig::for_lake(lake.to_str().unwrap())
-    })
-    .await
-    .unwrap()
+/// What a repeated query costs when nothing changed: one listing of the log.
+pub(crate) fn one_listing() -> RequestCounts {
+    RequestCounts {
+        list: 1,
+        ..RequestCounts::default()
+    }
 }
 
 /// The requests `sql` makes, with its answer.
@@ -72,14 +69,7 @@ async fn a_repeated_query_when_nothing_changed_costs_one_listing_of_the_log() {
     cost(&engine, QUERY).await;
     let (again, answer) = cost(&engine, QUERY).await;
     assert_eq!(answer, "n=102");
-    assert_eq!(
-        again,
-        RequestCounts {
-            list: 1,
-            ..RequestCounts::default()
-        },
-        "repeated query: {again}"
-    );
+    assert_eq!(again, one_listing(), "repeated query: {again}");
 
     // A commit by another writer is seen, and costs more than the listing.
     delta_writer("append", &lake.path().join("silver/orders"), Some(1));
@@ -105,11 +95,7 @@ async fn a_users_query_of_lake_tables_lists_no_view_definitions() {
     cost(&analyst, QUERY).await;
     let (again, answer) = cost(&analyst, QUERY).await;
     assert_eq!(answer, "n=102");
-    let the_log_listed_once = RequestCounts {
-        list: 1,
-        ..RequestCounts::default()
-    };
-    assert_eq!(again, the_log_listed_once, "repeated query: {again}");
+    assert_eq!(again, one_listing(), "repeated query: {again}");
     let (select_1, _) = cost(&analyst, "SELECT 1").await;
     assert_eq!(select_1, RequestCounts::default(), "SELECT 1: {select_1}");
 
@@ -213,7 +199,7 @@ async fn explain_analyze_shows_the_requests_its_run_made() {
 #[tokio::test(flavor = "multi_thread")]
 async fn parquet_footers_are_fetched_once_within_a_cache_sized_by_an_option() {
     let lake = lake_with_a_long_log();
-    let engine = open_without_data_cache(lake.path()).await;
+    let engine = open_lake_without_data_cache(lake.path()).await;
     // A filter the log's statistics cannot answer: the data files are read.
     let query = "SELECT sum(amount) AS s FROM silver.orders WHERE item <> 'none'";
     let (_, answer) = cost(&engine, query).await;
@@ -234,7 +220,7 @@ async fn parquet_footers_are_fetched_once_within_a_cache_sized_by_an_option() {
 async fn a_limit_without_a_filter_reads_only_the_files_it_needs() {
     let lake = tempfile::tempdir().unwrap();
     write_lake(lake.path());
-    let engine = open_without_data_cache(lake.path()).await;
+    let engine = open_lake_without_data_cache(lake.path()).await;
     // Four files of 1,000 rows.
     rows(
         &engine,
@@ -279,7 +265,7 @@ async fn a_limit_without_a_filter_reads_only_the_files_it_needs() {
 async fn a_limit_without_a_filter_fetches_pages_not_whole_row_groups() {
     let lake = tempfile::tempdir().unwrap();
     write_lake(lake.path());
-    let engine = open_without_data_cache(lake.path()).await;
+    let engine = open_lake_without_data_cache(lake.path()).await;
     // About 210 MB of text before compression: many pages in each row group.
     rows(
         &engine,
@@ -315,21 +301,14 @@ fn data_files(folder: &Path) -> Vec<std::fs::DirEntry> {
 async fn a_repeated_query_reads_its_data_from_memory_and_a_new_commits_file_from_the_store() {
     let lake = lake_with_a_long_log();
     let cached = open(lake.path()).await;
-    let uncached = open_without_data_cache(lake.path()).await;
+    let uncached = open_lake_without_data_cache(lake.path()).await;
     // A filter the log's statistics cannot answer: the data files are read.
     let query = "SELECT sum(amount) AS s, count(*) AS n FROM silver.orders WHERE item <> 'none'";
     let (first, answer) = cost(&cached, query).await;
     assert!(first.get > 0, "first query: {first}");
     let (again, same) = cost(&cached, query).await;
     assert_eq!(same, answer);
-    assert_eq!(
-        again,
-        RequestCounts {
-            list: 1,
-            ..RequestCounts::default()
-        },
-        "repeated query: {again}"
-    );
+    assert_eq!(again, one_listing(), "repeated query: {again}");
     // Without the cache, the same query reads the data files again.
     cost(&uncached, query).await;
     let (uncached_again, uncached_answer) = cost(&uncached, query).await;

@@ -1,22 +1,17 @@
 //! An aggregate a query names twice (a common table expression used twice, as in TPC-H Q15)
 //! is computed once: its table is read once, and its answers are those of computing it twice.
 
-use lakeshore_engine::{Engine, EngineConfig};
+use lakeshore_engine::Engine;
 use lakeshore_tests::write_lake;
 
-use crate::lake_catalog::rows;
+use crate::lake_catalog::{open_lake_without_data_cache, rows};
 
 /// A lake with `gold.sales`: `n` from 1 to 100,000 and `k = n % 100`, in one file.
 async fn lake_with_sales() -> (tempfile::TempDir, Engine) {
     let lake = tempfile::tempdir().unwrap();
     write_lake(lake.path());
-    // No data kept in memory between queries: the bytes read from the store are what is counted.
-    let engine = Engine::open(EngineConfig {
-        data_cache_bytes: 0,
-        ..EngineConfig::for_lake(lake.path().to_str().unwrap())
-    })
-    .await
-    .unwrap();
+    // The bytes read from the store are what is counted.
+    let engine = open_lake_without_data_cache(lake.path()).await;
     rows(
         &engine,
         "CREATE TABLE gold.sales AS \

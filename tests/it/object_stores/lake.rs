@@ -14,6 +14,7 @@ use lakeshore_tests::{
 };
 
 use crate::lake_catalog::rows;
+use crate::requests::one_listing;
 
 pub(super) async fn open(lake: &str, options: HashMap<String, String>) -> Result<Engine, String> {
     Engine::open(EngineConfig {
@@ -327,13 +328,7 @@ async fn a_repeated_query_on_s3_costs_one_listing() {
     assert_eq!(rows(&engine, query).await, ["n=101"]);
     let watch = engine.watch_requests();
     assert_eq!(rows(&engine, query).await, ["n=101"]);
-    assert_eq!(
-        watch.elapsed(),
-        RequestCounts {
-            list: 1,
-            ..RequestCounts::default()
-        }
-    );
+    assert_eq!(watch.elapsed(), one_listing());
 
     // A filter the log's statistics cannot answer reads the data files; repeated, it finds
     // their byte ranges (sliced from S3's coalesced fetches) in memory, with the same answer as
@@ -344,13 +339,7 @@ async fn a_repeated_query_on_s3_costs_one_listing() {
     assert!(first.elapsed().get > 0, "{}", first.elapsed());
     let watch = engine.watch_requests();
     assert_eq!(rows(&engine, sum).await, answer);
-    assert_eq!(
-        watch.elapsed(),
-        RequestCounts {
-            list: 1,
-            ..RequestCounts::default()
-        }
-    );
+    assert_eq!(watch.elapsed(), one_listing());
     let uncached = Engine::open(EngineConfig {
         lake: Some(emulator.uri("lake")),
         storage: StorageOptions::global(emulator.storage_options()),
