@@ -28,7 +28,7 @@ pub struct EngineConfig {
     pub spill_dir: Option<PathBuf>,
     /// Bytes of data files kept in memory for the queries that read them again (see
     /// `delta/range_cache.rs`); 0 keeps none. By default a quarter of the machine's or
-    /// container's memory.
+    /// container's memory. Under a `memory_limit`, within that limit too.
     pub data_cache_bytes: u64,
     /// Parallelism of a query; defaults to the number of cores.
     pub target_partitions: usize,

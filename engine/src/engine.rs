@@ -8,7 +8,7 @@ use datafusion::dataframe::DataFrame;
 use datafusion::error::DataFusionError;
 use datafusion::execution::SendableRecordBatchStream;
 use datafusion::execution::disk_manager::{DiskManagerBuilder, DiskManagerMode};
-use datafusion::execution::memory_pool::FairSpillPool;
+use datafusion::execution::memory_pool::{FairSpillPool, MemoryPool};
 use datafusion::execution::runtime_env::RuntimeEnvBuilder;
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::logical_expr::LogicalPlan;
@@ -29,8 +29,8 @@ use crate::config::EngineConfig;
 use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
 use crate::delta::{
-    ApplyDynamicFilters, DeltaReads, DeltaScanFunction, PortableScans, RangeCache, ReadEnoughFiles,
-    TransitiveDynamicFilters, tables_read_by,
+    ApplyDynamicFilters, CacheYieldingPool, DeltaReads, DeltaScanFunction, PortableScans,
+    RangeCache, ReadEnoughFiles, TransitiveDynamicFilters, tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
@@ -65,20 +65,25 @@ pub struct Engine {
 }
 
 impl Engine {
-    /// The bytes queries hold in the memory pool now (the pool `memory_limit` bounds).
+    /// The bytes queries hold in the memory pool now (the pool `memory_limit` bounds, which
+    /// the data cache shares; its bytes are not counted here).
     pub fn memory_reserved(&self) -> usize {
-        self.ctx.runtime_env().memory_pool.reserved()
+        let pool = self.ctx.runtime_env().memory_pool.reserved();
+        pool.saturating_sub(self.data_cache().map_or(0, |cache| cache.held_in_pool()))
     }
 
     /// The bytes of data files kept in memory for later queries now (at most
-    /// `data_cache_bytes`; apart from the memory pool).
+    /// `data_cache_bytes`, and within `memory_limit`).
     pub fn data_cache_held(&self) -> u64 {
-        let state = self.ctx.state_ref();
-        let state = state.read();
-        state
+        self.data_cache().map_or(0, |cache| cache.held())
+    }
+
+    fn data_cache(&self) -> Option<Arc<RangeCache>> {
+        self.ctx
+            .state_ref()
+            .read()
             .config()
             .get_extension::<RangeCache>()
-            .map_or(0, |cache| cache.held())
     }
 
     /// Opens the lake named in `config` (or an empty catalog when it names none) and lists its
@@ -92,8 +97,20 @@ impl Engine {
         let stores = Arc::new(ObjectStores::new(config.storage.clone()));
         let mut runtime = RuntimeEnvBuilder::new()
             .with_object_store_registry(Arc::new(LakeObjectStoreRegistry::new(stores.clone())));
-        if let Some(limit) = config.memory_limit {
-            runtime = runtime.with_memory_pool(Arc::new(FairSpillPool::new(limit)));
+        let pool = config
+            .memory_limit
+            .map(|limit| Arc::new(FairSpillPool::new(limit)) as Arc<dyn MemoryPool>);
+        // The cache holds its ranges in the pool (itself, not through the pool that makes it
+        // give them back): under a memory limit, the limit bounds both.
+        let data_cache = (config.data_cache_bytes > 0)
+            .then(|| Arc::new(RangeCache::new(config.data_cache_bytes, pool.as_ref())));
+        match (pool, &data_cache) {
+            (Some(pool), Some(cache)) => {
+                runtime = runtime
+                    .with_memory_pool(Arc::new(CacheYieldingPool::new(pool, Arc::clone(cache))));
+            }
+            (Some(pool), None) => runtime = runtime.with_memory_pool(pool),
+            (None, _) => {}
         }
         if let Some(dir) = &config.spill_dir {
             runtime = runtime.with_disk_manager_builder(
@@ -144,8 +161,8 @@ impl Engine {
         if config.distribution.is_some() {
             session = session.with_extension(Arc::new(PortableScans));
         }
-        if config.data_cache_bytes > 0 {
-            session = session.with_extension(Arc::new(RangeCache::new(config.data_cache_bytes)));
+        if let Some(cache) = data_cache {
+            session = session.with_extension(cache);
         }
         let mut state = SessionStateBuilder::new()
             .with_config(session)

@@ -123,8 +123,8 @@ pub struct ServeArgs {
     #[arg(long, env = "LAKESHORE_MEMORY_LIMIT_MB")]
     pub memory_limit_mb: Option<usize>,
     /// Data files' bytes kept in memory for the queries that read them again, in MiB; 0 keeps
-    /// none (default: a quarter of the machine's or container's memory). Held apart from
-    /// --memory-limit-mb.
+    /// none (default: a quarter of the machine's or container's memory). Under
+    /// --memory-limit-mb, held within it too, and given back to queries that need it.
     #[arg(long, env = "LAKESHORE_DATA_CACHE_MB")]
     pub data_cache_mb: Option<u64>,
     /// The largest gRPC message accepted or sent, in MiB (ingest sends large batches).

@@ -70,7 +70,8 @@ pub struct Args {
     pub memory_limit: Option<usize>,
 
     /// Bytes of data files kept in memory for the queries that read them again, e.g. 4G;
-    /// 0 keeps none (default: a quarter of the machine's or container's memory).
+    /// 0 keeps none (default: a quarter of the machine's or container's memory). Under
+    /// --memory-limit, held within it too, and given back to queries that need it.
     #[arg(long, value_name = "SIZE", value_parser = parse_memory_size)]
     pub data_cache: Option<usize>,
 

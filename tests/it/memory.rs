@@ -2,7 +2,9 @@
 //! with a clear error, and the engine goes on.
 
 use lakeshore_engine::{Engine, EngineConfig};
-use lakeshore_tests::{canonical_rows, collect, query_error};
+use lakeshore_tests::{canonical_rows, collect, query_error, write_lake};
+
+use crate::lake_catalog::rows;
 
 async fn engine_with_memory(bytes: usize, spill_dir: &std::path::Path) -> Engine {
     let config = EngineConfig {
@@ -73,4 +75,59 @@ async fn a_join_larger_than_the_limit_runs_again_with_joins_that_spill() {
     // The engine still prefers hash joins for the next query.
     let plan = canonical_rows(&collect(&engine, &format!("EXPLAIN {sql}")).await.unwrap());
     assert!(plan.join("\n").contains("HashJoinExec"), "{plan:?}");
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn the_data_cache_stays_within_the_limit_and_gives_way_to_queries() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let spill = tempfile::tempdir().unwrap();
+    let limit = 16 * 1024 * 1024;
+    let engine = Engine::open(EngineConfig {
+        memory_limit: Some(limit),
+        spill_dir: Some(spill.path().to_path_buf()),
+        target_partitions: 2,
+        ..EngineConfig::for_lake(lake.path().display().to_string())
+    })
+    .await
+    .unwrap_or_else(|error| panic!("the lake should open: {error}"));
+    // Four files of 150,000 hashes (about 5 MB each, which do not compress): more data than
+    // the limit, in column chunks smaller than it. The cache's own budget is far larger.
+    for (statement, first) in [
+        ("CREATE TABLE gold.hashes AS", 0),
+        ("INSERT INTO gold.hashes", 1),
+    ]
+    .into_iter()
+    .chain((2..4).map(|file| ("INSERT INTO gold.hashes", file)))
+    {
+        let from = first * 150_000;
+        rows(
+            &engine,
+            &format!(
+                "{statement} SELECT value AS n, md5(CAST(value AS VARCHAR)) AS h \
+                 FROM generate_series({from}, {} - 1)",
+                from + 150_000
+            ),
+        )
+        .await;
+    }
+    let scan = "SELECT count(*) AS n, sum(length(h)) AS chars FROM gold.hashes";
+    let answer = rows(&engine, scan).await;
+    assert_eq!(answer, vec!["chars=19200000 | n=600000"]);
+    let held = engine.data_cache_held();
+    assert!(
+        held > 0 && held <= limit as u64,
+        "the cache holds {held} bytes under a limit of {limit}"
+    );
+    assert_eq!(engine.memory_reserved(), 0, "no query runs");
+
+    // A query that cannot spill and needs more than the limit leaves beside the cache.
+    let gather = "SELECT array_length(array_agg(value)) AS n FROM range(1000000)";
+    assert_eq!(rows(&engine, gather).await, vec!["n=1000000"]);
+    assert!(
+        engine.data_cache_held() < held,
+        "the cache gave memory to the query: {} bytes of {held} left",
+        engine.data_cache_held()
+    );
+    assert_eq!(rows(&engine, scan).await, answer);
 }

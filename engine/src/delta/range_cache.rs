@@ -9,9 +9,12 @@
 //! keeps them in its own cache of external files.
 //!
 //! A range is known by its file's store, path, size and modification time (as the log records
-//! them) and its offsets. The cache holds at most its budget (`EngineConfig::data_cache_bytes`), apart
-//! from the memory pool that bounds what queries hold; the ranges least recently read go first.
-//! Two queries that miss the same range at once both read it.
+//! them) and its offsets. The cache holds at most its budget (`EngineConfig::data_cache_bytes`);
+//! the ranges least recently read go first. Under a memory limit it also holds its ranges in the
+//! memory pool that bounds what queries hold, and gives them back when a query needs the memory
+//! (see [`CacheYieldingPool`]), so that the limit bounds the whole process, as DuckDB's keeps its
+//! cache of external files in its buffer pool. Two queries that miss the same range at once
+//! both read it.
 
 use std::ops::Range;
 use std::sync::{Arc, Mutex};
@@ -20,6 +23,7 @@ use bytes::Bytes;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
 use datafusion::execution::cache::lru_queue::LruQueue;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
 use datafusion::parquet::arrow::arrow_reader::ArrowReaderOptions;
 use datafusion::parquet::arrow::async_reader::AsyncFileReader;
 use datafusion::parquet::errors::Result as ParquetResult;
@@ -37,6 +41,37 @@ pub struct RangeCache {
 struct Kept {
     ranges: LruQueue<RangeKey, Bytes>,
     bytes: u64,
+    /// The kept bytes, as held in the memory pool of a bounded engine.
+    reservation: Option<MemoryReservation>,
+}
+
+impl Kept {
+    /// Lets go of the range least recently read; its size, or `None` when nothing is kept.
+    fn evict_oldest(&mut self) -> Option<u64> {
+        let (_, evicted) = self.ranges.pop()?;
+        let size = evicted.len() as u64;
+        self.bytes -= size;
+        if let Some(reservation) = &self.reservation {
+            reservation.shrink(size as usize);
+        }
+        Some(size)
+    }
+
+    /// Whether `size` more bytes fit in the memory pool, letting go of older ranges to make
+    /// room; always so without a pool.
+    fn make_room_in_pool(&mut self, size: u64) -> bool {
+        loop {
+            let Some(reservation) = &self.reservation else {
+                return true;
+            };
+            if reservation.try_grow(size as usize).is_ok() {
+                return true;
+            }
+            if self.evict_oldest().is_none() {
+                return false;
+            }
+        }
+    }
 }
 
 impl std::fmt::Debug for RangeCache {
@@ -67,13 +102,16 @@ struct RangeKey {
 }
 
 impl RangeCache {
-    /// A cache of at most `budget` bytes; 0 keeps nothing.
-    pub fn new(budget: u64) -> Self {
+    /// A cache of at most `budget` bytes; 0 keeps nothing. With a `pool`, what it keeps is also
+    /// held there, within the pool's limit.
+    pub fn new(budget: u64, pool: Option<&Arc<dyn MemoryPool>>) -> Self {
+        let reservation = pool.map(|pool| MemoryConsumer::new("data cache").register(pool));
         Self {
             budget,
             kept: Mutex::new(Kept {
                 ranges: LruQueue::new(),
                 bytes: 0,
+                reservation,
             }),
         }
     }
@@ -81,6 +119,13 @@ impl RangeCache {
     /// The bytes the cache holds now.
     pub fn held(&self) -> u64 {
         self.kept.lock().map_or(0, |kept| kept.bytes)
+    }
+
+    /// The bytes the cache holds in the memory pool now: 0 without a pool.
+    pub fn held_in_pool(&self) -> usize {
+        self.kept.lock().map_or(0, |kept| {
+            kept.reservation.as_ref().map_or(0, MemoryReservation::size)
+        })
     }
 
     fn get(&self, key: &RangeKey) -> Option<Bytes> {
@@ -97,16 +142,103 @@ impl RangeCache {
         let Ok(mut kept) = self.kept.lock() else {
             return;
         };
-        if let Some(replaced) = kept.ranges.put(key, bytes) {
-            kept.bytes -= replaced.len() as u64;
+        if kept.ranges.get(&key).is_some() {
+            return;
         }
+        while kept.bytes + size > self.budget && kept.evict_oldest().is_some() {}
+        if !kept.make_room_in_pool(size) {
+            return;
+        }
+        kept.ranges.put(key, bytes);
         kept.bytes += size;
-        while kept.bytes > self.budget {
-            let Some((_, evicted)) = kept.ranges.pop() else {
-                break;
-            };
-            kept.bytes -= evicted.len() as u64;
+    }
+
+    /// Lets go of the ranges least recently read until `wanted` bytes are freed or none are
+    /// left; returns the bytes freed.
+    fn release(&self, wanted: u64) -> u64 {
+        let Ok(mut kept) = self.kept.lock() else {
+            return 0;
+        };
+        let mut freed = 0;
+        while freed < wanted {
+            match kept.evict_oldest() {
+                Some(size) => freed += size,
+                None => break,
+            }
         }
+        freed
+    }
+}
+
+/// The memory pool of an engine under a memory limit, shared by its queries and its data
+/// cache: a query that needs memory held by cached ranges gets it, the ranges least recently
+/// read leaving the cache first. Without it, the cache would sit on top of the limit, and a
+/// limit set to fit a container would not.
+#[derive(Debug)]
+pub(crate) struct CacheYieldingPool {
+    pool: Arc<dyn MemoryPool>,
+    cache: Arc<RangeCache>,
+}
+
+impl CacheYieldingPool {
+    /// `pool` (the cache's own reservation in it) giving back `cache`'s memory on demand.
+    pub(crate) fn new(pool: Arc<dyn MemoryPool>, cache: Arc<RangeCache>) -> Self {
+        Self { pool, cache }
+    }
+}
+
+impl std::fmt::Display for CacheYieldingPool {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "{} shared with the data cache", self.pool)
+    }
+}
+
+impl MemoryPool for CacheYieldingPool {
+    fn name(&self) -> &str {
+        self.pool.name()
+    }
+
+    fn register(&self, consumer: &MemoryConsumer) {
+        self.pool.register(consumer)
+    }
+
+    fn unregister(&self, consumer: &MemoryConsumer) {
+        self.pool.unregister(consumer)
+    }
+
+    fn grow(&self, reservation: &MemoryReservation, additional: usize) {
+        self.pool.grow(reservation, additional)
+    }
+
+    fn shrink(&self, reservation: &MemoryReservation, shrink: usize) {
+        self.pool.shrink(reservation, shrink)
+    }
+
+    /// As the pool's, but cached ranges leave to make room before a query is refused. The cache
+    /// grows through the pool itself, never through here, so it never evicts for itself.
+    fn try_grow(
+        &self,
+        reservation: &MemoryReservation,
+        additional: usize,
+    ) -> datafusion::error::Result<()> {
+        loop {
+            match self.pool.try_grow(reservation, additional) {
+                Ok(()) => return Ok(()),
+                Err(error) => {
+                    if self.cache.release(additional as u64) == 0 {
+                        return Err(error);
+                    }
+                }
+            }
+        }
+    }
+
+    fn reserved(&self) -> usize {
+        self.pool.reserved()
+    }
+
+    fn memory_limit(&self) -> datafusion::execution::memory_pool::MemoryLimit {
+        self.pool.memory_limit()
     }
 }
 
@@ -225,6 +357,8 @@ impl AsyncFileReader for CachedRangesReader {
 
 #[cfg(test)]
 mod tests {
+    use datafusion::execution::memory_pool::GreedyMemoryPool;
+
     use super::*;
 
     fn key(start: u64, end: u64) -> RangeKey {
@@ -242,7 +376,7 @@ mod tests {
 
     #[test]
     fn the_ranges_least_recently_read_leave_first_when_the_budget_is_reached() {
-        let cache = RangeCache::new(100);
+        let cache = RangeCache::new(100, None);
         cache.insert(key(0, 20), &Bytes::from(vec![1; 20]));
         cache.insert(key(20, 40), &Bytes::from(vec![2; 20]));
         cache.insert(key(40, 60), &Bytes::from(vec![3; 20]));
@@ -259,12 +393,63 @@ mod tests {
 
     #[test]
     fn a_range_too_large_for_the_budget_is_not_kept() {
-        let cache = RangeCache::new(100);
+        let cache = RangeCache::new(100, None);
         cache.insert(key(0, 10), &Bytes::from(vec![1; 10]));
         cache.insert(key(10, 40), &Bytes::from(vec![2; 30]));
         assert!(cache.get(&key(10, 40)).is_none());
         assert!(cache.get(&key(0, 10)).is_some());
         assert_eq!(cache.held(), 10);
+    }
+
+    /// A pool of `limit` bytes shared by a cache (of a much larger budget) and queries.
+    fn shared_pool(limit: usize) -> (Arc<RangeCache>, Arc<dyn MemoryPool>) {
+        let pool: Arc<dyn MemoryPool> = Arc::new(GreedyMemoryPool::new(limit));
+        let cache = Arc::new(RangeCache::new(1000, Some(&pool)));
+        let shared: Arc<dyn MemoryPool> =
+            Arc::new(CacheYieldingPool::new(pool, Arc::clone(&cache)));
+        (cache, shared)
+    }
+
+    #[test]
+    fn under_a_memory_limit_the_cache_keeps_what_fits_beside_the_queries() {
+        let (cache, pool) = shared_pool(100);
+        let query = MemoryConsumer::new("query").register(&pool);
+        query.try_grow(50).unwrap();
+        for start in (0..100).step_by(20) {
+            cache.insert(key(start, start + 20), &Bytes::from(vec![1; 20]));
+        }
+        assert_eq!(
+            cache.held(),
+            40,
+            "the newest two ranges, beside the query's 50 bytes"
+        );
+        assert!(cache.get(&key(80, 100)).is_some() && cache.get(&key(0, 20)).is_none());
+        assert_eq!(pool.reserved(), 90);
+        drop(query);
+        assert_eq!(pool.reserved(), 40);
+    }
+
+    #[test]
+    fn a_query_gets_memory_the_cache_held_the_oldest_ranges_leaving_first() {
+        let (cache, pool) = shared_pool(100);
+        for start in (0..100).step_by(20) {
+            cache.insert(key(start, start + 20), &Bytes::from(vec![1; 20]));
+        }
+        assert!(
+            cache.get(&key(0, 20)).is_some(),
+            "read again: now the most recent"
+        );
+        assert_eq!(pool.reserved(), 100);
+        let query = MemoryConsumer::new("query").register(&pool);
+        query
+            .try_grow(50)
+            .expect("the cache makes room for the query");
+        assert_eq!(cache.held(), 40);
+        assert!(cache.get(&key(0, 20)).is_some() && cache.get(&key(80, 100)).is_some());
+        assert!(cache.get(&key(20, 40)).is_none());
+        // More than the whole limit: refused, and the cache has given all it could.
+        assert!(query.try_grow(60).is_err());
+        assert_eq!((cache.held(), query.size()), (0, 50));
     }
 
     #[test]
@@ -288,7 +473,7 @@ mod tests {
 
     #[test]
     fn another_version_of_a_file_is_another_key() {
-        let cache = RangeCache::new(100);
+        let cache = RangeCache::new(100, None);
         cache.insert(key(0, 10), &Bytes::from(vec![1; 10]));
         let mut rewritten = key(0, 10);
         rewritten.file.modified_ms = 2;
@@ -297,7 +482,7 @@ mod tests {
 
     #[test]
     fn the_same_path_in_another_store_is_another_file() {
-        let cache = RangeCache::new(100);
+        let cache = RangeCache::new(100, None);
         cache.insert(key(0, 10), &Bytes::from(vec![1; 10]));
         let mut elsewhere = key(0, 10);
         elsewhere.file.store = Arc::from("s3://other/");
