@@ -30,7 +30,7 @@ use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
 use crate::delta::{
     ApplyDynamicFilters, CacheYieldingPool, DeltaReads, DeltaScanFunction, PortableScans,
-    RangeCache, ReadEnoughFiles, TransitiveDynamicFilters, tables_read_by,
+    QueryMemory, RangeCache, ReadEnoughFiles, TransitiveDynamicFilters, tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
@@ -68,22 +68,15 @@ impl Engine {
     /// The bytes queries hold in the memory pool now (the pool `memory_limit` bounds, which
     /// the data cache shares; its bytes are not counted here).
     pub fn memory_reserved(&self) -> usize {
-        let pool = self.ctx.runtime_env().memory_pool.reserved();
-        pool.saturating_sub(self.data_cache().map_or(0, |cache| cache.held_in_pool()))
+        QueryMemory::of(&self.ctx.state_ref().read()).held()
     }
 
     /// The bytes of data files kept in memory for later queries now (at most
     /// `data_cache_bytes`, and within `memory_limit`).
     pub fn data_cache_held(&self) -> u64 {
-        self.data_cache().map_or(0, |cache| cache.held())
-    }
-
-    fn data_cache(&self) -> Option<Arc<RangeCache>> {
-        self.ctx
-            .state_ref()
-            .read()
-            .config()
-            .get_extension::<RangeCache>()
+        let state = self.ctx.state_ref();
+        let cache = state.read().config().get_extension::<RangeCache>();
+        cache.map_or(0, |cache| cache.held())
     }
 
     /// Opens the lake named in `config` (or an empty catalog when it names none) and lists its

@@ -11,7 +11,6 @@
 //! plain rows that loses a worker midway fails, naming it. So does a query when no worker answers
 //! any more: the cluster is down, and its operator and clients should hear it.
 
-use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use datafusion::common::tree_node::TreeNodeRecursion;
@@ -24,6 +23,7 @@ use datafusion::physical_plan::stream::RecordBatchStreamAdapter;
 use futures::StreamExt;
 
 use crate::changes::first_write;
+use crate::delta::QueryMemory;
 use crate::distributed::Distribution;
 use crate::error::{ErrorKind, Result};
 
@@ -39,8 +39,12 @@ const RELEASE_WAIT: Duration = Duration::from_secs(1);
 pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatchStream> {
     // Read from the frame's own state: a task context would copy every function registry.
     let (state, plan) = frame.into_parts();
-    let pool = Arc::clone(&state.runtime_env().memory_pool);
-    let limited = matches!(pool.memory_limit(), MemoryLimit::Finite(_));
+    let limited = matches!(
+        state.runtime_env().memory_pool.memory_limit(),
+        MemoryLimit::Finite(_)
+    );
+    // What queries hold, not the data cache, which may grow meanwhile.
+    let memory = QueryMemory::of(&state);
     let hash_joins = state.config().options().optimizer.prefer_hash_join;
     let frame = DataFrame::new(state, plan);
     if !limited
@@ -50,7 +54,7 @@ pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatch
     {
         return Ok(frame.execute_stream().await?);
     }
-    let held_before = pool.reserved();
+    let held_before = memory.held();
     let error = match until_first_batch(frame.clone()).await {
         Ok(stream) => return Ok(stream),
         Err(error) if error.kind() == ErrorKind::ResourceExhausted => error,
@@ -60,7 +64,7 @@ pub(crate) async fn execute_here(frame: DataFrame) -> Result<SendableRecordBatch
     // The failed run's operators give their memory back as their tasks wind down, some only
     // after its error reached us: the second run would otherwise start without it.
     let deadline = Instant::now() + RELEASE_WAIT;
-    while pool.reserved() > held_before && Instant::now() < deadline {
+    while memory.held() > held_before && Instant::now() < deadline {
         tokio::time::sleep(Duration::from_millis(1)).await;
     }
     let (mut state, plan) = frame.into_parts();

@@ -41,7 +41,7 @@ pub(crate) use enough_files::ReadEnoughFiles;
 pub(crate) use pinned_snapshots::PinnedSnapshots;
 pub(crate) use portable_scan::PortableDeltaScanExec;
 pub(crate) use provider::{DeltaTableProvider, PortableScans, tables_read_by};
-pub(crate) use range_cache::{CacheYieldingPool, RangeCache};
+pub(crate) use range_cache::{CacheYieldingPool, QueryMemory, RangeCache};
 pub(crate) use reads::{DeltaReads, TableLookup};
 pub(crate) use references::StatementReferences;
 pub(crate) use refresher::TableRefresher;

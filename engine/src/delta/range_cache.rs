@@ -22,6 +22,7 @@ use std::sync::{Arc, Mutex};
 use bytes::Bytes;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::ParquetFileReaderFactory;
+use datafusion::execution::SessionState;
 use datafusion::execution::cache::lru_queue::LruQueue;
 use datafusion::execution::memory_pool::{MemoryConsumer, MemoryPool, MemoryReservation};
 use datafusion::parquet::arrow::arrow_reader::ArrowReaderOptions;
@@ -122,7 +123,7 @@ impl RangeCache {
     }
 
     /// The bytes the cache holds in the memory pool now: 0 without a pool.
-    pub fn held_in_pool(&self) -> usize {
+    fn held_in_pool(&self) -> usize {
         self.kept.lock().map_or(0, |kept| {
             kept.reservation.as_ref().map_or(0, MemoryReservation::size)
         })
@@ -167,6 +168,28 @@ impl RangeCache {
             }
         }
         freed
+    }
+}
+
+/// The memory a session's queries hold: its pool's, but for the data cache's ranges where the
+/// cache shares the pool.
+pub(crate) struct QueryMemory {
+    pool: Arc<dyn MemoryPool>,
+    cache: Option<Arc<RangeCache>>,
+}
+
+impl QueryMemory {
+    pub(crate) fn of(state: &SessionState) -> Self {
+        Self {
+            pool: Arc::clone(&state.runtime_env().memory_pool),
+            cache: state.config().get_extension::<RangeCache>(),
+        }
+    }
+
+    /// The bytes queries hold now.
+    pub(crate) fn held(&self) -> usize {
+        let cached = self.cache.as_ref().map_or(0, |cache| cache.held_in_pool());
+        self.pool.reserved().saturating_sub(cached)
     }
 }
 
