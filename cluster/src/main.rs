@@ -9,7 +9,7 @@ use std::path::PathBuf;
 use anyhow::Context;
 use clap::Parser;
 use lakeshore_cluster::WorkerServer;
-use lakeshore_engine::StorageOptions;
+use lakeshore_engine::{EngineConfig, StorageOptions};
 
 #[derive(Debug, Parser)]
 #[command(
@@ -28,6 +28,10 @@ struct Args {
     /// A configuration file with storage options, as lakeshore-server reads it.
     #[arg(long, value_name = "FILE")]
     config: Option<PathBuf>,
+    /// Data files' bytes kept in memory for the stages that read them again, in MiB; 0 keeps
+    /// none (default: a quarter of the machine's or container's memory).
+    #[arg(long, env = "LAKESHORE_DATA_CACHE_MB", value_name = "N")]
+    data_cache_mb: Option<u64>,
 }
 
 fn main() -> std::process::ExitCode {
@@ -57,7 +61,11 @@ fn run() -> anyhow::Result<()> {
         .build()
         .context("starting the runtime")?;
     runtime.block_on(async {
-        let server = WorkerServer::bind(args.listen, storage).await?;
+        let data_cache_bytes = args.data_cache_mb.map_or_else(
+            || EngineConfig::default().data_cache_bytes,
+            |mb| mb.saturating_mul(1024 * 1024),
+        );
+        let server = WorkerServer::bind(args.listen, storage, data_cache_bytes).await?;
         tracing::info!("listening on {}", server.local_addr()?);
         server
             .serve(async {

@@ -43,9 +43,13 @@ pub struct WorkerServer {
 
 impl WorkerServer {
     /// Binds `address` (port 0 picks a free one) for a worker that reaches the object stores
-    /// with `storage`.
-    pub async fn bind(address: SocketAddr, storage: StorageOptions) -> Result<Self, ClusterError> {
-        let engine = Arc::new(ScanWorker::new(storage)?);
+    /// with `storage` and keeps up to `data_cache_bytes` of the data files it reads.
+    pub async fn bind(
+        address: SocketAddr,
+        storage: StorageOptions,
+        data_cache_bytes: u64,
+    ) -> Result<Self, ClusterError> {
+        let engine = Arc::new(ScanWorker::new(storage, data_cache_bytes)?);
         let listener = TcpListener::bind(address)
             .await
             .map_err(|e| ClusterError::Serve {

@@ -13,11 +13,11 @@ use std::sync::Arc;
 use datafusion::execution::runtime_env::{RuntimeEnv, RuntimeEnvBuilder};
 use datafusion::execution::session_state::{SessionState, SessionStateBuilder};
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::prelude::SessionContext;
+use datafusion::prelude::{SessionConfig, SessionContext};
 use futures::future::BoxFuture;
 
 pub use crate::delta::DeltaScanCodec;
-use crate::delta::{PinnedSnapshots, PortableDeltaScanExec};
+use crate::delta::{PinnedSnapshots, PortableDeltaScanExec, RangeCache};
 use crate::store::{LakeObjectStoreRegistry, ObjectStores, StorageOptions};
 
 /// Turns an engine's session into a coordinator's: given in [`crate::EngineConfig`], it adds a
@@ -83,10 +83,15 @@ pub fn split_delta_scan(
 pub struct ScanWorker {
     snapshots: Arc<PinnedSnapshots>,
     runtime: Arc<RuntimeEnv>,
+    /// The data files' byte ranges this worker's scans read, kept for the next stages that
+    /// read them (see `delta/range_cache.rs`); `None` keeps none.
+    data_cache: Option<Arc<RangeCache>>,
 }
 
 impl ScanWorker {
-    pub fn new(storage: StorageOptions) -> crate::Result<Self> {
+    /// A worker reaching the stores with `storage`, keeping up to `data_cache_bytes` of the
+    /// data files it reads (0: none).
+    pub fn new(storage: StorageOptions, data_cache_bytes: u64) -> crate::Result<Self> {
         crate::store::register_store_handlers();
         let stores = Arc::new(ObjectStores::new(storage));
         let runtime = RuntimeEnvBuilder::new()
@@ -95,6 +100,8 @@ impl ScanWorker {
         Ok(Self {
             snapshots: Arc::new(PinnedSnapshots::new(stores)),
             runtime,
+            data_cache: (data_cache_bytes > 0)
+                .then(|| Arc::new(RangeCache::new(data_cache_bytes, None))),
         })
     }
 
@@ -109,8 +116,14 @@ impl ScanWorker {
     }
 
     /// The session one task runs in: `session` (the distributed engine's, holding the query's
-    /// settings and the codec) with the worker's stores and the engine's functions.
-    pub fn session(&self, session: SessionStateBuilder) -> SessionState {
+    /// settings and the codec) with the worker's stores, data cache and the engine's functions.
+    pub fn session(&self, mut session: SessionStateBuilder) -> SessionState {
+        if let Some(cache) = &self.data_cache {
+            session
+                .config()
+                .get_or_insert_with(SessionConfig::new)
+                .set_extension(Arc::clone(cache));
+        }
         let ctx =
             SessionContext::new_with_state(session.with_runtime_env(self.runtime.clone()).build());
         crate::functions::register_tsql_functions(&ctx);

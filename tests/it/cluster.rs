@@ -9,8 +9,9 @@ use arrow::array::AsArray;
 use arrow::datatypes::Int64Type;
 use lakeshore_engine::{Engine, EngineConfig, StorageOptions};
 use lakeshore_tests::{
-    Emulator, LoopbackCluster, StoreKind, canonical_rows, collect, delta_scan_sql, delta_writer,
-    engine_without_lake, golden_table, query_error, run_delta_writer, upload_table_at, write_lake,
+    Emulator, FaultProxy, LoopbackCluster, StoreKind, canonical_rows, collect, delta_scan_sql,
+    delta_writer, engine_without_lake, golden_table, query_error, run_delta_writer,
+    upload_table_at, write_lake,
 };
 
 async fn rows(engine: &Engine, sql: &str) -> Vec<String> {
@@ -245,4 +246,41 @@ async fn golden_tables_in_s3_read_on_the_cluster_with_the_workers_own_credential
     for secret in emulator.secrets() {
         assert!(!message.contains(&secret), "no credential in: {message}");
     }
+}
+
+/// Workers keep the data files' byte ranges (and footers) they read, as an embedded engine
+/// does: a query repeated on the cluster reaches the store only from the coordinator, for the
+/// log.
+#[tokio::test(flavor = "multi_thread")]
+async fn workers_read_a_repeated_querys_data_from_memory() {
+    let emulator = Emulator::start(StoreKind::Moto);
+    let options = emulator.storage_options();
+    // The workers reach the store through a proxy that can be told to refuse them; the
+    // coordinator reaches it directly.
+    let proxy = FaultProxy::start(&emulator.endpoint());
+    let mut through_proxy = options.clone();
+    through_proxy.insert("aws_endpoint_url".to_string(), proxy.endpoint());
+    through_proxy.insert("max_retries".to_string(), "1".to_string());
+    let cluster = LoopbackCluster::start_with(2, &through_proxy).await;
+    let coordinator = cluster
+        .coordinator_with(EngineConfig {
+            storage: StorageOptions::global(options.clone()),
+            ..EngineConfig::default()
+        })
+        .await;
+    let table = "data-skipping-partition-and-data-column";
+    let uri = emulator.uri(&format!("golden/{table}"));
+    upload_table_at(&golden_table(table), &uri, &options);
+    let sql = every_row_grouped(&format!("SELECT * FROM delta_scan('{uri}')"));
+    let answer = rows_on_the_cluster(&coordinator, &sql).await;
+    assert!(!answer.is_empty());
+    // Each query sends its tasks to the workers from a random first one: after 20, each
+    // worker has read every task's files but with a chance of 2 in a million.
+    for _ in 0..20 {
+        assert_eq!(rows(&coordinator, &sql).await, answer);
+    }
+
+    proxy.fail_always();
+    assert_eq!(rows(&coordinator, &sql).await, answer);
+    assert_eq!(proxy.heal(), 0, "no worker request reached the store");
 }

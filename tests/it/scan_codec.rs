@@ -56,7 +56,7 @@ async fn rows_through_bytes(sql: &str) -> (Vec<String>, usize) {
     let bytes = physical_plan_to_bytes_with_extension_codec(plan, codec.as_ref())
         .unwrap_or_else(|error| panic!("`{sql}` should encode: {error}"));
 
-    let worker = ScanWorker::new(StorageOptions::default())
+    let worker = ScanWorker::new(StorageOptions::default(), 0)
         .unwrap_or_else(|error| panic!("a worker should start: {error}"));
     let session = worker.session(SessionStateBuilder::new().with_default_features());
     let task = session.task_ctx();
