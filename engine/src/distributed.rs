@@ -100,8 +100,7 @@ impl ScanWorker {
         Ok(Self {
             snapshots: Arc::new(PinnedSnapshots::new(stores)),
             runtime,
-            data_cache: (data_cache_bytes > 0)
-                .then(|| Arc::new(RangeCache::new(data_cache_bytes, None))),
+            data_cache: RangeCache::with_budget(data_cache_bytes, None),
         })
     }
 

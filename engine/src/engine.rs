@@ -95,8 +95,7 @@ impl Engine {
             .map(|limit| Arc::new(FairSpillPool::new(limit)) as Arc<dyn MemoryPool>);
         // The cache holds its ranges in the pool (itself, not through the pool that makes it
         // give them back): under a memory limit, the limit bounds both.
-        let data_cache = (config.data_cache_bytes > 0)
-            .then(|| Arc::new(RangeCache::new(config.data_cache_bytes, pool.as_ref())));
+        let data_cache = RangeCache::with_budget(config.data_cache_bytes, pool.as_ref());
         match (pool, &data_cache) {
             (Some(pool), Some(cache)) => {
                 runtime = runtime

@@ -103,6 +103,14 @@ struct RangeKey {
 }
 
 impl RangeCache {
+    /// The cache of an engine or worker configured to keep `budget` bytes: none for 0.
+    pub(crate) fn with_budget(
+        budget: u64,
+        pool: Option<&Arc<dyn MemoryPool>>,
+    ) -> Option<Arc<Self>> {
+        (budget > 0).then(|| Arc::new(Self::new(budget, pool)))
+    }
+
     /// A cache of at most `budget` bytes; 0 keeps nothing. With a `pool`, what it keeps is also
     /// held there, within the pool's limit.
     pub fn new(budget: u64, pool: Option<&Arc<dyn MemoryPool>>) -> Self {
@@ -161,11 +169,10 @@ impl RangeCache {
             return 0;
         };
         let mut freed = 0;
-        while freed < wanted {
-            match kept.evict_oldest() {
-                Some(size) => freed += size,
-                None => break,
-            }
+        while freed < wanted
+            && let Some(size) = kept.evict_oldest()
+        {
+            freed += size;
         }
         freed
     }
