@@ -1,6 +1,6 @@
 //! The coordinator's side: the engine's session given datafusion-distributed's planner, the
 //! cluster's workers, and what the planner needs to know of Lakeshore's Delta scans (how many
-//! tasks a scan is worth and how to cut it into them).
+//! tasks a scan is worth, how to cut it into them, and which workers run them).
 
 use std::sync::Arc;
 
@@ -20,6 +20,7 @@ use url::Url;
 use crate::channels::WorkerChannels;
 use crate::error::ClusterError;
 use crate::explain::ExplainStages;
+use crate::routing::FileAffinity;
 
 /// Queries planned here, run on a fixed set of workers.
 #[derive(Clone)]
@@ -89,6 +90,7 @@ fn worker_url(text: &str) -> Result<Url, ClusterError> {
 }
 
 /// The workers a query is planned and routed on: the cluster's, but those lost lately.
+#[derive(Clone)]
 struct LiveWorkers {
     workers: Vec<Url>,
     channels: WorkerChannels,
@@ -106,11 +108,13 @@ impl Distribution for ClusterDistribution {
         session: SessionStateBuilder,
         codec: Arc<DeltaScanCodec>,
     ) -> SessionStateBuilder {
+        let workers = LiveWorkers {
+            workers: self.workers.clone(),
+            channels: self.channels.clone(),
+        };
         let mut session = session
-            .with_distributed_worker_resolver(LiveWorkers {
-                workers: self.workers.clone(),
-                channels: self.channels.clone(),
-            })
+            .with_distributed_worker_resolver(workers.clone())
+            .with_distributed_route_tasks_handler(FileAffinity { workers })
             .with_distributed_channel_resolver(self.channels.clone())
             .with_distributed_user_codec_arc(codec)
             .with_distributed_desired_task_count_handler(delta_scan_task_count)

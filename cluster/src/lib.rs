@@ -11,6 +11,7 @@ mod coordinator;
 mod error;
 mod explain;
 mod health;
+mod routing;
 mod worker;
 
 pub use coordinator::ClusterDistribution;

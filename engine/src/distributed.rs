@@ -60,6 +60,16 @@ pub fn delta_scan_files(plan: &Arc<dyn ExecutionPlan>) -> Option<usize> {
         .map(PortableDeltaScanExec::file_count)
 }
 
+/// The URLs of the data files a portable Delta scan reads, partition by partition; `None` for
+/// any other plan. A distributed engine sends the tasks that read the same files to the same
+/// workers, whose data caches then hold them.
+pub fn delta_scan_file_urls(
+    plan: &Arc<dyn ExecutionPlan>,
+) -> Option<impl Iterator<Item = &str> + '_> {
+    let scan = plan.downcast_ref::<PortableDeltaScanExec>()?;
+    Some(scan.file_groups().iter().flatten().map(String::as_str))
+}
+
 /// A portable Delta scan cut into `tasks` parts that read disjoint sets of its files and
 /// together read them all, each with the scan's number of output partitions; `None` for any
 /// other plan.
