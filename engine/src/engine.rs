@@ -29,8 +29,9 @@ use crate::config::EngineConfig;
 use crate::decimal_ops::BoundedDecimalOps;
 use crate::delta::within_statement;
 use crate::delta::{
-    ApplyDynamicFilters, CacheYieldingPool, DeltaReads, DeltaScanFunction, PortableScans,
-    QueryMemory, RangeCache, ReadEnoughFiles, TransitiveDynamicFilters, tables_read_by,
+    ApplyDynamicFilters, CacheYieldingPool, DeltaReads, DeltaScanFunction, LookupRowFilters,
+    PortableScans, QueryMemory, RangeCache, ReadEnoughFiles, TransitiveDynamicFilters,
+    tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
 use crate::error::{EngineError, ErrorKind, Result};
@@ -498,8 +499,8 @@ fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
 /// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
 /// before DataFusion's own choice of join modes, and of build sides beside joins on several
 /// keys just after it; the rules on Delta scans last, once DataFusion has pushed filters and
-/// limits into them (joins' filters copied across the keys of the joins below before they are
-/// applied to the scans' rows).
+/// limits into them (lookups' row filters turned on first, then joins' filters copied across
+/// the keys of the joins below before they are applied to the scans' rows).
 fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let join_selection = rules
@@ -509,6 +510,7 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     rules.insert(join_selection + 1, Arc::new(CompositeKeyEstimates));
     rules.insert(join_selection, Arc::new(CollectSmallSides));
     rules.insert(join_selection, Arc::new(NegationEstimates));
+    rules.push(Arc::new(LookupRowFilters));
     rules.push(Arc::new(TransitiveDynamicFilters));
     rules.push(Arc::new(ApplyDynamicFilters));
     rules.push(Arc::new(ReadEnoughFiles));

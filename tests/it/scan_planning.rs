@@ -1,7 +1,7 @@
 //! What the planner learns from a Delta scan: every column's bounds from the log (so joins are
 //! sized from them), and filters that run above the reader unless the session asks for row
-//! filters inside it, as for a plain Parquet table. Both seen where a user sees them, in
-//! `EXPLAIN`, and neither changes an answer.
+//! filters inside it, as for a plain Parquet table, or the filter is a lookup. Both seen where a
+//! user sees them, in `EXPLAIN`, and neither changes an answer.
 
 use std::ops::Range;
 
@@ -290,4 +290,76 @@ async fn dynamic_filters_test_only_the_rows_the_scans_own_filter_keeps() {
         "150.0 K"
     );
     assert_thousands_through(&engine, query, 0.9..5.0).await;
+}
+
+/// The rows the Parquet reader's row filters dropped in `sql`'s `EXPLAIN ANALYZE` (its first
+/// scan), as the plan shows them.
+async fn rows_dropped_in_reader(engine: &Engine, sql: &str) -> String {
+    let plan = rows(engine, &format!("EXPLAIN ANALYZE {sql}"))
+        .await
+        .join("\n");
+    let dropped = plan
+        .split("pushdown_rows_pruned=")
+        .nth(1)
+        .unwrap_or_else(|| panic!("no pushdown_rows_pruned in:\n{plan}"));
+    dropped
+        .split([',', ']'])
+        .next()
+        .unwrap_or_default()
+        .to_string()
+}
+
+#[tokio::test(flavor = "multi_thread")]
+async fn lookups_filter_rows_in_the_reader_and_answer_as_a_filter_above_it() {
+    let lake = tempfile::tempdir().unwrap();
+    write_lake(lake.path());
+    let engine = open_lake(lake.path()).await;
+    // Two commits, so several files; a partition column, which the reader never sees.
+    let select = "SELECT value AS k, concat('name-', value) AS name, \
+                  arrow_cast(value % 3000, 'Date32') AS d, value % 3 AS part";
+    rows(
+        &engine,
+        &format!(
+            "CREATE TABLE gold.lookups PARTITIONED BY (part) AS \
+             {select} FROM generate_series(1, 40000)"
+        ),
+    )
+    .await;
+    rows(
+        &engine,
+        &format!("INSERT INTO gold.lookups {select} FROM generate_series(40001, 80000)"),
+    )
+    .await;
+
+    // Each lookup against the same filter written so that the planner cannot size it (and so
+    // filters above the reader): the same rows either way.
+    let lookups = [
+        ("k = 41234", "k % 1000000 = 41234"),
+        ("d = DATE '1970-01-02'", "concat(d, '') = '1970-01-02'"),
+        ("k = 77 AND part = 2", "k % 1000000 = 77 AND part = 2"),
+        ("k = 1", "k % 1000000 = 1"),
+    ];
+    for (lookup, unestimated) in lookups {
+        let query = |filter: &str| format!("SELECT * FROM gold.lookups WHERE {filter} ORDER BY k");
+        let answer = rows(&engine, &query(lookup)).await;
+        assert_eq!(answer, rows(&engine, &query(unestimated)).await, "{lookup}");
+        assert_ne!(
+            rows_dropped_in_reader(&engine, &query(lookup)).await,
+            "0",
+            "the reader should filter the rows of `{lookup}`"
+        );
+        assert_eq!(
+            rows_dropped_in_reader(&engine, &query(unestimated)).await,
+            "0",
+            "`{unestimated}` should be filtered above the reader"
+        );
+    }
+    assert_eq!(
+        rows(&engine, "SELECT * FROM gold.lookups WHERE k = 41234").await,
+        ["d=1976-02-13 | k=41234 | name=name-41234 | part=2"]
+    );
+    // A filter that keeps many rows stays above the reader.
+    let many = "SELECT count(*) AS c FROM gold.lookups WHERE k % 7 = 3";
+    assert_eq!(rows(&engine, many).await, ["c=11429"]);
+    assert_eq!(rows_dropped_in_reader(&engine, many).await, "0");
 }

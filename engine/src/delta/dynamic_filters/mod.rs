@@ -34,7 +34,7 @@ use self::exec::DynamicFiltersExec;
 
 /// Operators that pass rows on without work worth saving: a filter from the first join above
 /// them is not applied under them (see [`ApplyDynamicFilters`]).
-const PASS_ROWS_ON: &[&str] = &[
+pub(in crate::delta) const PASS_ROWS_ON: &[&str] = &[
     "CoalesceBatchesExec",
     "CoalescePartitionsExec",
     "CooperativeExec",
