@@ -21,9 +21,8 @@ use datafusion_distributed::{
 use lakeshore_engine::distributed::delta_scan_file_urls;
 use url::Url;
 
-/// Routes the tasks of stages that read Delta files by those files; other stages (and stages
-/// of one task, which datafusion-distributed places beside their input) are left to the
-/// planner's own routing.
+/// Routes the tasks of every stage that reads Delta files by those files, a stage of one task
+/// too; other stages are left to datafusion-distributed's own routing.
 pub(crate) struct FileAffinity<W> {
     pub(crate) workers: W,
 }
