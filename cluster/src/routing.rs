@@ -30,17 +30,22 @@ pub(crate) struct FileAffinity<W> {
 impl<W: WorkerResolver + Send + Sync + 'static> RouteTasksHandler for FileAffinity<W> {
     fn handle(&self, event: RouteTasksEvent) -> Option<Result<RouteTasksEventResponse>> {
         let files = files_read_by_stage(event.plan)?;
-        let urls = match self.workers.get_urls() {
-            Ok(urls) if !urls.is_empty() => urls,
-            // The planner's routing says what is wrong with the workers.
-            _ => return None,
-        };
+        let urls = in_one_order(&self.workers)?;
         Some(Ok(RouteTasksEventResponse::new(deal(
             &urls,
             files,
             event.task_count,
         ))))
     }
+}
+
+/// The live workers in one order whatever the configuration's, so that coordinators that list
+/// the same workers differently send the same files to the same worker; `None` when there are
+/// none, and the planner's own routing says what is wrong.
+fn in_one_order(workers: &impl WorkerResolver) -> Option<Vec<Url>> {
+    let mut urls = workers.get_urls().ok().filter(|urls| !urls.is_empty())?;
+    urls.sort();
+    Some(urls)
 }
 
 /// `tasks` workers of `urls`, round-robin from one chosen by `files`.
@@ -96,5 +101,23 @@ mod tests {
             assert_ne!(tasks[0], tasks[1], "two tasks should run on two workers");
         }
         assert_ne!(deal(&workers, 0, 1), deal(&workers, 1, 1));
+    }
+
+    #[test]
+    fn coordinators_that_list_the_workers_differently_route_alike() {
+        struct Listed(Vec<Url>);
+        impl WorkerResolver for Listed {
+            fn get_urls(&self) -> Result<Vec<Url>> {
+                Ok(self.0.clone())
+            }
+        }
+        let listed = urls();
+        let reversed: Vec<Url> = listed.iter().rev().cloned().collect();
+        let route = |workers: Vec<Url>| {
+            let urls = in_one_order(&Listed(workers)).unwrap_or_default();
+            deal(&urls, 1, 2)
+        };
+        assert_eq!(route(listed), route(reversed));
+        assert_eq!(in_one_order(&Listed(Vec::new())), None);
     }
 }
