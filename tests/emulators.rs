@@ -6,10 +6,11 @@
 //! Credentials and endpoints travel only in [`Emulator::storage_options`], never in environment
 //! variables: the tests of one binary run as threads of one process, each with its own server.
 
-use std::collections::HashMap;
+use std::collections::{BTreeSet, HashMap};
 use std::net::{TcpListener, TcpStream};
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Mutex, PoisonError};
 use std::time::{Duration, Instant};
 
 use crate::{python, workspace_root};
@@ -438,12 +439,25 @@ fn azurite() -> (PathBuf, PathBuf) {
 }
 
 /// A port nothing listens on now: the system picks it for a socket we close at once.
+///
+/// Tests run side by side, and the system may hand a closed port out again before the server
+/// meant for it has bound it. Two emulators would then be started on one port: the second fails
+/// to bind, and its test, finding the port open, talks to the first test's server (moto then
+/// refused to create a user that server already had). So each port is handed out once per
+/// process.
 pub(crate) fn free_port() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
-    listener
-        .local_addr()
-        .expect("a bound socket has an address")
-        .port()
+    static HANDED_OUT: Mutex<BTreeSet<u16>> = Mutex::new(BTreeSet::new());
+    loop {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("a free port on 127.0.0.1");
+        let port = listener
+            .local_addr()
+            .expect("a bound socket has an address")
+            .port();
+        let mut handed_out = HANDED_OUT.lock().unwrap_or_else(PoisonError::into_inner);
+        if handed_out.insert(port) {
+            return port;
+        }
+    }
 }
 
 /// The `sig=` value of a SAS token, as in the token (percent-encoded) and decoded.
