@@ -241,26 +241,11 @@ fn sql_literal(column: &ArrayRef, row: usize) -> Option<String> {
         return None;
     }
     let shown = arrow::util::display::array_value_to_string(column, row).ok()?;
-    match column.data_type() {
-        DataType::Int8
-        | DataType::Int16
-        | DataType::Int32
-        | DataType::Int64
-        | DataType::Float32
-        | DataType::Float64
-        | DataType::Decimal128(..)
-        | DataType::Boolean => Some(format!("CAST('{shown}' AS {})", sql_type(column)?)),
+    let cast_to = match column.data_type() {
         DataType::Utf8 | DataType::Utf8View | DataType::LargeUtf8 => {
-            Some(format!("'{}'", shown.replace('\'', "''")))
+            return Some(format!("'{}'", shown.replace('\'', "''")));
         }
-        DataType::Date32 => Some(format!("DATE '{shown}'")),
-        _ => None,
-    }
-}
-
-/// The SQL name of `column`'s type, for [`sql_literal`]'s casts.
-fn sql_type(column: &ArrayRef) -> Option<String> {
-    Some(match column.data_type() {
+        DataType::Date32 => return Some(format!("DATE '{shown}'")),
         DataType::Int8 => "TINYINT".to_string(),
         DataType::Int16 => "SMALLINT".to_string(),
         DataType::Int32 => "INT".to_string(),
@@ -270,7 +255,8 @@ fn sql_type(column: &ArrayRef) -> Option<String> {
         DataType::Decimal128(precision, scale) => format!("DECIMAL({precision}, {scale})"),
         DataType::Boolean => "BOOLEAN".to_string(),
         _ => return None,
-    })
+    };
+    Some(format!("CAST('{shown}' AS {cast_to})"))
 }
 
 /// Row filters inside the Parquet reader (`pushdown_filters`, and what Lakeshore turns on for

@@ -61,10 +61,7 @@ impl Kept {
     /// Whether `size` more bytes fit in the memory pool, letting go of older ranges to make
     /// room; always so without a pool.
     fn make_room_in_pool(&mut self, size: u64) -> bool {
-        loop {
-            let Some(reservation) = &self.reservation else {
-                return true;
-            };
+        while let Some(reservation) = &self.reservation {
             if reservation.try_grow(size as usize).is_ok() {
                 return true;
             }
@@ -72,6 +69,7 @@ impl Kept {
                 return false;
             }
         }
+        true
     }
 }
 
