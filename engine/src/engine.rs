@@ -34,6 +34,7 @@ use crate::delta::{
     tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
+use crate::group_key_joins::JoinsOnGroupKeys;
 use crate::error::{EngineError, ErrorKind, Result};
 use crate::join_mode::CollectSmallSides;
 use crate::narrowing_and::NarrowingAnds;
@@ -498,7 +499,7 @@ fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
 
 /// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
 /// before DataFusion's own choice of join modes, and of build sides beside joins on several
-/// keys just after it; the rules on Delta scans last, once DataFusion has pushed filters and
+/// keys just after it, then joins with aggregates keyed by the group keys alone; the rules on Delta scans last, once DataFusion has pushed filters and
 /// limits into them (lookups' row filters turned on first, then joins' filters copied across
 /// the keys of the joins below before they are applied to the scans' rows).
 fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
@@ -507,6 +508,7 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
         .iter()
         .position(|rule| rule.name() == "join_selection")
         .unwrap_or(0);
+    rules.insert(join_selection + 1, Arc::new(JoinsOnGroupKeys));
     rules.insert(join_selection + 1, Arc::new(CompositeKeyEstimates));
     rules.insert(join_selection, Arc::new(CollectSmallSides));
     rules.insert(join_selection, Arc::new(NegationEstimates));

@@ -18,6 +18,7 @@ pub mod distributed;
 mod engine;
 mod error;
 mod functions;
+mod group_key_joins;
 mod join_mode;
 mod location;
 mod narrowing_and;

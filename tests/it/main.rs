@@ -14,6 +14,7 @@ mod filters_across_keys;
 mod freshness;
 mod fuzz;
 mod golden;
+mod group_key_joins;
 mod history;
 mod join_modes;
 mod lake_catalog;
