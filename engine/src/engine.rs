@@ -34,8 +34,8 @@ use crate::delta::{
     tables_read_by,
 };
 use crate::distributed::{Distribution, coordinator_codec};
-use crate::group_key_joins::JoinsOnGroupKeys;
 use crate::error::{EngineError, ErrorKind, Result};
+use crate::group_key_joins::JoinsOnGroupKeys;
 use crate::join_mode::CollectSmallSides;
 use crate::narrowing_and::NarrowingAnds;
 use crate::negation_estimates::NegationEstimates;

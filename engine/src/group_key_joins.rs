@@ -30,7 +30,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::aggregates::{AggregateExec, AggregateMode};
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
-use datafusion::physical_plan::joins::{HashJoinExec, PartitionMode};
+use datafusion::physical_plan::joins::{HashJoinExec, JoinOnRef, PartitionMode};
 use datafusion::physical_plan::projection::ProjectionExec;
 
 /// Operators that hand their input's rows on unchanged, in their input's columns.
@@ -102,9 +102,15 @@ fn on_group_keys(join: &HashJoinExec) -> Result<Option<Arc<dyn ExecutionPlan>>> 
         .iter()
         .cloned()
         .partition(|(_, right)| is_group_key(right).is_some());
-    let group_count = group_key_of.iter().flatten().max().map_or(0, |last| last + 1);
-    let covers_every_group_key =
-        (0..group_count).all(|key| kept.iter().any(|(_, right)| is_group_key(right) == Some(key)));
+    let group_count = group_key_of
+        .iter()
+        .flatten()
+        .max()
+        .map_or(0, |last| last + 1);
+    let covers_every_group_key = (0..group_count).all(|key| {
+        kept.iter()
+            .any(|(_, right)| is_group_key(right) == Some(key))
+    });
     if kept.is_empty() || moved.is_empty() || !covers_every_group_key {
         return Ok(None);
     }
@@ -137,7 +143,11 @@ fn group_keys(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<Option<usize>>> {
         }
         let keys = groups.expr().len();
         let columns = plan.schema().fields().len();
-        return Some((0..columns).map(|index| (index < keys).then_some(index)).collect());
+        return Some(
+            (0..columns)
+                .map(|index| (index < keys).then_some(index))
+                .collect(),
+        );
     }
     if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
         let below = group_keys(projection.input())?;
@@ -172,10 +182,7 @@ fn group_keys(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<Option<usize>>> {
 
 /// `join`'s filter with an equality for each of `moved` (keys that are columns on both sides)
 /// added; `None` if a key is not a column.
-fn with_equalities(
-    join: &HashJoinExec,
-    moved: &[(Arc<dyn PhysicalExpr>, Arc<dyn PhysicalExpr>)],
-) -> Option<JoinFilter> {
+fn with_equalities(join: &HashJoinExec, moved: JoinOnRef) -> Option<JoinFilter> {
     let (mut fields, mut indices, mut expression) = match join.filter() {
         Some(filter) => (
             filter.schema().fields().iter().cloned().collect::<Vec<_>>(),

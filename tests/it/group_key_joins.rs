@@ -61,7 +61,9 @@ async fn a_join_on_a_group_key_and_an_aggregate_filters_the_rows_below_the_aggre
         .find(|line| line.contains("HashJoinExec") && line.contains("min(o.cost)"))
         .unwrap_or_else(|| panic!("no join with the subquery in:\n{plan}"));
     assert!(
-        join.contains("on=[(p_id@") && !join.contains("min(o.cost)@0)]") && join.contains("filter="),
+        join.contains("on=[(p_id@")
+            && !join.contains("min(o.cost)@0)]")
+            && join.contains("filter="),
         "{join}"
     );
     // The 400 parts of kind 3 have offers: the aggregate groups their offers only, not the
@@ -120,6 +122,9 @@ async fn joins_with_an_aggregates_groups_answer_as_without_the_rewrite() {
             answer_without_dynamic_filters(&engine, query).await,
             "{query}"
         );
-        assert!(!answer.is_empty() && answer[0] != "c=0", "{query}: {answer:?}");
+        assert!(
+            !answer.is_empty() && answer[0] != "c=0",
+            "{query}: {answer:?}"
+        );
     }
 }
