@@ -39,7 +39,7 @@ const SALES_IN_ONE_REGION: &str = "SELECT count(*) AS c, sum(amount) AS total \
     WHERE c_id = cust AND supp = s_id AND c_nation = s_nation AND s_nation = n AND region = 0";
 
 /// `sql`'s answer with the joins' dynamic filters turned off.
-async fn answer_without_dynamic_filters(engine: &Engine, sql: &str) -> Vec<String> {
+pub(crate) async fn answer_without_dynamic_filters(engine: &Engine, sql: &str) -> Vec<String> {
     let setting = "datafusion.optimizer.enable_join_dynamic_filter_pushdown";
     rows(engine, &format!("SET {setting} = false")).await;
     let answer = rows(engine, sql).await;

@@ -7,6 +7,7 @@
 use lakeshore_engine::Engine;
 use lakeshore_tests::write_lake;
 
+use crate::filters_across_keys::answer_without_dynamic_filters;
 use crate::lake_catalog::{open_lake, rows};
 use crate::scan_planning::output_rows;
 
@@ -38,17 +39,9 @@ const CHEAPEST_OFFERS: &str = "SELECT count(*) AS c, sum(supplier) AS s \
     FROM gold.parts JOIN gold.offers ON p_id = part \
     WHERE p_kind = 3 AND cost = (SELECT min(cost) FROM gold.offers AS o WHERE o.part = p_id)";
 
-/// `sql`'s answer with the joins' dynamic filters, and so this rewrite, turned off.
-async fn answer_without_dynamic_filters(engine: &Engine, sql: &str) -> Vec<String> {
-    let setting = "datafusion.optimizer.enable_join_dynamic_filter_pushdown";
-    rows(engine, &format!("SET {setting} = false")).await;
-    let answer = rows(engine, sql).await;
-    rows(engine, &format!("SET {setting} = true")).await;
-    answer
-}
-
 #[tokio::test(flavor = "multi_thread")]
 async fn a_join_on_a_group_key_and_an_aggregate_filters_the_rows_below_the_aggregate() {
+    // Turning the joins' dynamic filters off turns this rewrite off too.
     let (_lake, engine) = lake_of_offers().await;
     let query = CHEAPEST_OFFERS;
     let answer = rows(&engine, query).await;
