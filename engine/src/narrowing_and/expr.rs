@@ -21,6 +21,14 @@ use datafusion::physical_expr::expressions::Column;
 
 use super::order::evaluation_order;
 
+/// What copying one row of one column costs, in the units of [`evaluation_order`]'s costs (a
+/// comparison of two numbers costs 1).
+const COPY_COST: u64 = 2;
+
+/// What testing one row with a conjunct that may fail is reckoned to cost (as a comparison of
+/// strings), in the same units.
+const FALLIBLE_COST: u32 = 4;
+
 /// `c1 AND c2 AND ...` as a filter's predicate: null counts as false, which is all a filter
 /// asks of it.
 ///
@@ -35,8 +43,9 @@ use super::order::evaluation_order;
 pub(crate) struct NarrowingAnd {
     /// The conjuncts, over the filter's input, in the order they are tested.
     conjuncts: Vec<Arc<dyn PhysicalExpr>>,
-    /// Whether each conjunct cannot fail, and so may test rows a conjunct before it dropped.
-    cannot_fail: Vec<bool>,
+    /// Each conjunct's cost per row if it cannot fail, and so may test rows a conjunct before
+    /// it dropped (see [`evaluation_order`]).
+    costs: Vec<Option<u32>>,
     /// The filter's input schema.
     input: SchemaRef,
     /// The input's columns the conjuncts read: the batch they are tested on.
@@ -50,7 +59,7 @@ impl NarrowingAnd {
     /// Tests `conjuncts`, written in this order over `input`, cheapest first.
     pub(crate) fn try_new(conjuncts: &[Arc<dyn PhysicalExpr>], input: SchemaRef) -> Result<Self> {
         let order = evaluation_order(conjuncts, &input);
-        let cannot_fail = order.iter().map(|&(_, movable)| movable).collect();
+        let costs = order.iter().map(|&(_, cost)| cost).collect();
         let conjuncts: Vec<_> = order
             .iter()
             .map(|&(i, _)| Arc::clone(&conjuncts[i]))
@@ -88,12 +97,26 @@ impl NarrowingAnd {
         let read_schema = Arc::new(input.project(&read)?);
         Ok(Self {
             conjuncts,
-            cannot_fail,
+            costs,
             input,
             read,
             read_schema,
             on_read,
         })
+    }
+
+    /// Whether copying out the `kept` rows of the `tested` ones costs less than testing the
+    /// conjuncts from the `at`th on with every row: when they keep a fifth or fewer, or when
+    /// the tests left are dear (strings: TPC-H Q19 tests two modes of shipping on the quarter
+    /// of lineitem's rows its instruction keeps, and tested them on all of them).
+    fn compacting_pays(&self, at: usize, kept: usize, tested: usize) -> bool {
+        let cost_left: u64 = self.costs[at..]
+            .iter()
+            .map(|cost| u64::from(cost.unwrap_or(FALLIBLE_COST)))
+            .sum();
+        let saved = (tested - kept) as u64 * cost_left;
+        let copied = kept as u64 * self.read.len() as u64 * COPY_COST;
+        kept * 5 <= tested || saved > copied
     }
 
     /// The batch of the columns the conjuncts read.
@@ -195,13 +218,13 @@ impl PhysicalExpr for NarrowingAnd {
         };
         // Which of `rows` every conjunct so far passed, and how many; `None` before the first.
         let mut kept: Option<(BooleanBuffer, usize)> = None;
-        for (conjunct, cannot_fail) in self.on_read.iter().zip(&self.cannot_fail) {
+        for (at, (conjunct, cost)) in self.on_read.iter().zip(&self.costs).enumerate() {
             if let Some((mask, count)) = &kept {
                 let tested = rows.batch.num_rows();
                 // A conjunct that may fail tests only the rows all before it kept once they
                 // are under a fifth of the batch, as DataFusion's `AND` would.
-                let must = !cannot_fail && count * 5 <= input_rows;
-                if *count < tested && (must || count * 5 <= tested) {
+                let must = cost.is_none() && count * 5 <= input_rows;
+                if *count < tested && (must || self.compacting_pays(at, *count, tested)) {
                     rows = rows.compact(mask)?;
                     kept = None;
                 }

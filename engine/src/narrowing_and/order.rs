@@ -31,11 +31,12 @@ use crate::operators::is_comparison;
 
 /// The order to test `conjuncts` in: those that cannot fail by [`cost`], then the others in the
 /// query's order. Each conjunct that can fail then tests the rows that passed every conjunct
-/// written before it, or fewer. Returns each conjunct's index, and whether it can move.
+/// written before it, or fewer. Returns each conjunct's index, and its cost per row if it
+/// cannot fail (and so can move).
 pub(super) fn evaluation_order(
     conjuncts: &[Arc<dyn PhysicalExpr>],
     schema: &Schema,
-) -> Vec<(usize, bool)> {
+) -> Vec<(usize, Option<u32>)> {
     let costs: Vec<Option<u32>> = conjuncts.iter().map(|c| cost(c.as_ref(), schema)).collect();
     let mut movable: Vec<(u32, usize)> = costs
         .iter()
@@ -46,13 +47,13 @@ pub(super) fn evaluation_order(
     let fixed = (0..conjuncts.len()).filter(|&i| costs[i].is_none());
     movable
         .into_iter()
-        .map(|(_, i)| (i, true))
-        .chain(fixed.map(|i| (i, false)))
+        .map(|(cost, i)| (i, Some(cost)))
+        .chain(fixed.map(|i| (i, None)))
         .collect()
 }
 
-/// A rough cost per row of testing `expr`, or `None` if it may fail on some rows and not on
-/// others. Only columns, literals, comparisons, `AND` / `OR` / `NOT`, `IN` lists, `LIKE`, null
+/// A rough cost per row of testing `expr` (a comparison of two numbers costs 1), or `None` if
+/// it may fail on some rows and not on others. Only columns, literals, comparisons, `AND` / `OR` / `NOT`, `IN` lists, `LIKE`, null
 /// tests and `TRY_CAST` are known not to fail; arithmetic (overflow, division by zero), casts
 /// and functions may.
 fn cost(expr: &dyn PhysicalExpr, schema: &Schema) -> Option<u32> {
@@ -131,7 +132,13 @@ mod tests {
         // Numbers, then a string comparison, then the `IN` list of strings; the division last.
         assert_eq!(
             order,
-            vec![(3, true), (4, true), (2, true), (0, true), (1, false)]
+            vec![
+                (3, Some(1)),
+                (4, Some(1)),
+                (2, Some(4)),
+                (0, Some(6)),
+                (1, None)
+            ]
         );
         Ok(())
     }
