@@ -39,6 +39,7 @@ use crate::group_key_joins::JoinsOnGroupKeys;
 use crate::join_mode::CollectSmallSides;
 use crate::narrowing_and::NarrowingAnds;
 use crate::negation_estimates::NegationEstimates;
+use crate::ordered_substrings::OrderedSubstringLikes;
 use crate::rerun::{execute_here, execute_on_cluster};
 use crate::scan_names::DistinctScanNames;
 use crate::session::{Preparation, PreparedStatement, StatementViews};
@@ -499,9 +500,11 @@ fn analyzer_rules() -> Vec<Arc<dyn AnalyzerRule + Send + Sync>> {
 
 /// DataFusion's physical optimizer rules with Lakeshore's: the choice of collected joins just
 /// before DataFusion's own choice of join modes, and of build sides beside joins on several
-/// keys just after it, then joins with aggregates keyed by the group keys alone; the rules on Delta scans last, once DataFusion has pushed filters and
-/// limits into them (lookups' row filters turned on first, then joins' filters copied across
-/// the keys of the joins below before they are applied to the scans' rows).
+/// keys just after it, then joins with aggregates keyed by the group keys alone; the rules on
+/// Delta scans last, once DataFusion has pushed filters and limits into them (lookups' row
+/// filters turned on first, then joins' filters copied across the keys of the joins below
+/// before they are applied to the scans' rows); and last the filters' own tests (`LIKE`s of
+/// substrings in order, then `AND`s tested cheapest first).
 fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     let mut rules = PhysicalOptimizer::new().rules;
     let join_selection = rules
@@ -517,6 +520,7 @@ fn local_physical_rules() -> Vec<Arc<dyn PhysicalOptimizerRule + Send + Sync>> {
     rules.push(Arc::new(ApplyDynamicFilters));
     rules.push(Arc::new(ReadEnoughFiles));
     rules.push(Arc::new(BoundedDecimalOps));
+    rules.push(Arc::new(OrderedSubstringLikes));
     rules.push(Arc::new(NarrowingAnds));
     rules
 }

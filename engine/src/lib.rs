@@ -24,6 +24,7 @@ mod location;
 mod narrowing_and;
 mod negation_estimates;
 mod operators;
+mod ordered_substrings;
 mod rerun;
 mod scan_names;
 mod session;

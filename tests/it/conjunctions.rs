@@ -26,9 +26,12 @@ async fn lake_of_mixed_columns() -> (tempfile::TempDir, Engine) {
     (lake, engine)
 }
 
-/// The count and sum of `n` of the rows `predicate` keeps as a `WHERE`, and the same counted
-/// by a `CASE` in the select list, which DataFusion evaluates as written.
-async fn filtered_and_counted(engine: &Engine, predicate: &str) -> (Vec<String>, Vec<String>) {
+/// The count and sum of `n` of the rows `predicate` keeps as a `WHERE` on `gold.t`, and the
+/// same counted by a `CASE` in the select list, which DataFusion evaluates as written.
+pub(crate) async fn filtered_and_counted(
+    engine: &Engine,
+    predicate: &str,
+) -> (Vec<String>, Vec<String>) {
     let filtered = rows(
         engine,
         &format!("SELECT count(*) AS c, coalesce(sum(n), 0) AS s FROM gold.t WHERE {predicate}"),

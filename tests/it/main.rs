@@ -18,6 +18,7 @@ mod group_key_joins;
 mod history;
 mod join_modes;
 mod lake_catalog;
+mod like_patterns;
 mod memory;
 mod object_stores;
 mod read_only;

@@ -28,6 +28,7 @@ use datafusion::physical_expr::expressions::{
 };
 
 use crate::operators::is_comparison;
+use crate::ordered_substrings::OrderedSubstrings;
 
 /// The order to test `conjuncts` in: those that cannot fail by [`cost`], then the others in the
 /// query's order. Each conjunct that can fail then tests the rows that passed every conjunct
@@ -53,9 +54,9 @@ pub(super) fn evaluation_order(
 }
 
 /// A rough cost per row of testing `expr` (a comparison of two numbers costs 1), or `None` if
-/// it may fail on some rows and not on others. Only columns, literals, comparisons, `AND` / `OR` / `NOT`, `IN` lists, `LIKE`, null
-/// tests and `TRY_CAST` are known not to fail; arithmetic (overflow, division by zero), casts
-/// and functions may.
+/// it may fail on some rows and not on others. Only columns, literals, comparisons, `AND` /
+/// `OR` / `NOT`, `IN` lists, `LIKE` (and [`OrderedSubstrings`]), null tests and `TRY_CAST` are
+/// known not to fail; arithmetic (overflow, division by zero), casts and functions may.
 fn cost(expr: &dyn PhysicalExpr, schema: &Schema) -> Option<u32> {
     let own = if expr.is::<Column>() || expr.is::<Literal>() {
         0
@@ -79,6 +80,8 @@ fn cost(expr: &dyn PhysicalExpr, schema: &Schema) -> Option<u32> {
         }
     } else if expr.is::<LikeExpr>() {
         8
+    } else if expr.is::<OrderedSubstrings>() {
+        6
     } else if expr.is::<TryCastExpr>() {
         4
     } else if expr.is::<IsNullExpr>() || expr.is::<IsNotNullExpr>() || expr.is::<NotExpr>() {
