@@ -17,6 +17,7 @@ mod delta;
 pub mod distributed;
 mod engine;
 mod error;
+mod filter_predicates;
 mod functions;
 mod group_key_joins;
 mod join_mode;

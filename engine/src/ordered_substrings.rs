@@ -21,7 +21,7 @@ use std::sync::Arc;
 use arrow::array::{Array, ArrayAccessor, ArrayRef, AsArray, BooleanArray};
 use arrow::buffer::BooleanBuffer;
 use arrow::datatypes::{DataType, Field, FieldRef, Schema};
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
+use datafusion::common::tree_node::{Transformed, TreeNode};
 use datafusion::common::{ScalarValue, internal_err};
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result;
@@ -30,9 +30,9 @@ use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_expr::expressions::{LikeExpr, Literal};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 use memchr::memmem::Finder;
 
+use crate::filter_predicates::rewrite_filter_predicates;
 use crate::single_child::single_child;
 
 /// The physical optimizer rule that tests each filter's `LIKE` of substrings between `%`s as
@@ -47,10 +47,7 @@ impl PhysicalOptimizerRule for OrderedSubstringLikes {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
-            let Some(filter) = node.downcast_ref::<FilterExec>() else {
-                return Ok(Transformed::no(node));
-            };
+        rewrite_filter_predicates(plan, |filter| {
             let schema = filter.input().schema();
             let predicate = Arc::clone(filter.predicate()).transform_up(|expr| {
                 Ok(match OrderedSubstrings::of_like(&expr, &schema) {
@@ -58,15 +55,8 @@ impl PhysicalOptimizerRule for OrderedSubstringLikes {
                     None => Transformed::no(expr),
                 })
             })?;
-            if !predicate.transformed {
-                return Ok(Transformed::no(node));
-            }
-            let filter = FilterExecBuilder::from(filter)
-                .with_predicate(predicate.data)
-                .build()?;
-            Ok(Transformed::yes(Arc::new(filter) as Arc<dyn ExecutionPlan>))
+            Ok(predicate.transformed.then_some(predicate.data))
         })
-        .data()
     }
 
     fn name(&self) -> &str {

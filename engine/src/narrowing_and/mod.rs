@@ -12,22 +12,20 @@ mod order;
 
 use std::sync::Arc;
 
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result;
-use datafusion::physical_expr::split_conjunction;
+use datafusion::physical_expr::{PhysicalExpr, split_conjunction};
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
-use datafusion::physical_plan::filter::{FilterExec, FilterExecBuilder};
 
 use self::expr::NarrowingAnd;
+use crate::filter_predicates::rewrite_filter_predicates;
 
 /// The physical optimizer rule that gives every `FilterExec` with two conjuncts or more an
 /// [`NarrowingAnd`] predicate.
 ///
 /// It runs after DataFusion's rules: they read a filter's conjuncts (for constants,
-/// equalities, pushdown and statistics), which a [`NarrowingAnd`] hides from them. The filter
-/// keeps everything else (its input, projection, fetch, batch size, selectivity).
+/// equalities, pushdown and statistics), which a [`NarrowingAnd`] hides from them.
 #[derive(Debug, Default)]
 pub(crate) struct NarrowingAnds;
 
@@ -37,24 +35,17 @@ impl PhysicalOptimizerRule for NarrowingAnds {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
-            let Some(filter) = node.downcast_ref::<FilterExec>() else {
-                return Ok(Transformed::no(node));
-            };
+        rewrite_filter_predicates(plan, |filter| {
             let conjuncts: Vec<_> = split_conjunction(filter.predicate())
                 .into_iter()
                 .cloned()
                 .collect();
             if conjuncts.len() < 2 {
-                return Ok(Transformed::no(node));
+                return Ok(None);
             }
             let narrowing = NarrowingAnd::try_new(&conjuncts, filter.input().schema())?;
-            let filter = FilterExecBuilder::from(filter)
-                .with_predicate(Arc::new(narrowing))
-                .build()?;
-            Ok(Transformed::yes(Arc::new(filter) as Arc<dyn ExecutionPlan>))
+            Ok(Some(Arc::new(narrowing) as Arc<dyn PhysicalExpr>))
         })
-        .data()
     }
 
     fn name(&self) -> &str {
