@@ -90,24 +90,19 @@ fn on_group_keys(join: &HashJoinExec) -> Result<Option<Arc<dyn ExecutionPlan>>> 
     {
         return Ok(None);
     }
-    let Some(group_key_of) = group_keys(join.right()) else {
+    let Some(groups) = group_keys(join.right()) else {
         return Ok(None);
     };
     let is_group_key = |expr: &Arc<dyn PhysicalExpr>| {
         expr.downcast_ref::<Column>()
-            .and_then(|column| group_key_of.get(column.index()).copied().flatten())
+            .and_then(|column| groups.key_of.get(column.index()).copied().flatten())
     };
     let (kept, moved): (Vec<_>, Vec<_>) = join
         .on()
         .iter()
         .cloned()
         .partition(|(_, right)| is_group_key(right).is_some());
-    let group_count = group_key_of
-        .iter()
-        .flatten()
-        .max()
-        .map_or(0, |last| last + 1);
-    let covers_every_group_key = (0..group_count).all(|key| {
+    let covers_every_group_key = (0..groups.count).all(|key| {
         kept.iter()
             .any(|(_, right)| is_group_key(right) == Some(key))
     });
@@ -125,9 +120,16 @@ fn on_group_keys(join: &HashJoinExec) -> Result<Option<Arc<dyn ExecutionPlan>>> 
     Ok(Some(rewritten))
 }
 
-/// For each output column of `plan`, the index of the group key it is, when `plan`'s rows are
-/// the groups of one aggregate, one row each; `None` otherwise.
-fn group_keys(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<Option<usize>>> {
+/// The rows of a plan as the groups of one aggregate, one row each.
+struct Groups {
+    /// For each output column, the index of the group key it is.
+    key_of: Vec<Option<usize>>,
+    /// How many group keys the aggregate has (some may not be among the columns).
+    count: usize,
+}
+
+/// `plan`'s rows as an aggregate's groups, if they are; `None` otherwise.
+fn group_keys(plan: &Arc<dyn ExecutionPlan>) -> Option<Groups> {
     if let Some(aggregate) = plan.downcast_ref::<AggregateExec>() {
         // A partial aggregate may emit a group more than once; grouping sets repeat rows.
         let complete = matches!(
@@ -141,36 +143,37 @@ fn group_keys(plan: &Arc<dyn ExecutionPlan>) -> Option<Vec<Option<usize>>> {
         if !complete || !groups.is_single() || groups.expr().is_empty() {
             return None;
         }
-        let keys = groups.expr().len();
+        let count = groups.expr().len();
         let columns = plan.schema().fields().len();
-        return Some(
-            (0..columns)
-                .map(|index| (index < keys).then_some(index))
-                .collect(),
-        );
+        let key_of = (0..columns).map(|index| (index < count).then_some(index));
+        return Some(Groups {
+            key_of: key_of.collect(),
+            count,
+        });
     }
     if let Some(projection) = plan.downcast_ref::<ProjectionExec>() {
         let below = group_keys(projection.input())?;
-        return Some(
-            projection
-                .expr()
-                .iter()
-                .map(|projected| {
-                    projected
-                        .expr
-                        .downcast_ref::<Column>()
-                        .and_then(|column| below.get(column.index()).copied().flatten())
-                })
-                .collect(),
-        );
+        let key_of = projection.expr().iter().map(|projected| {
+            projected
+                .expr
+                .downcast_ref::<Column>()
+                .and_then(|column| below.key_of.get(column.index()).copied().flatten())
+        });
+        return Some(Groups {
+            key_of: key_of.collect(),
+            count: below.count,
+        });
     }
     if let Some(filter) = plan.downcast_ref::<FilterExec>() {
         let below = group_keys(filter.input())?;
         return Some(match filter.projection() {
-            Some(projection) => projection
-                .iter()
-                .map(|&index| below.get(index).copied().flatten())
-                .collect(),
+            Some(projection) => Groups {
+                key_of: projection
+                    .iter()
+                    .map(|&index| below.key_of.get(index).copied().flatten())
+                    .collect(),
+                count: below.count,
+            },
             None => below,
         });
     }

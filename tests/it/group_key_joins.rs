@@ -66,6 +66,26 @@ async fn a_join_on_a_group_key_and_an_aggregate_filters_the_rows_below_the_aggre
     assert!(groups <= 400, "{groups} groups");
 }
 
+/// Groups of (part, supplier) joined on the part alone and the value: the join keeps both
+/// keys, since a part has several groups.
+const GROUP_KEY_LEFT_OUT: &str = "SELECT count(*) AS c FROM gold.offers AS o \
+     JOIN (SELECT part, max(cost) AS top FROM gold.offers GROUP BY part, supplier) AS m \
+       ON o.part = m.part AND o.cost = m.top \
+     JOIN gold.parts ON p_id = o.part WHERE p_kind = 7";
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_join_keeps_its_keys_when_the_groups_are_not_unique_on_the_others() {
+    let (_lake, engine) = lake_of_offers().await;
+    let plan = rows(&engine, &format!("EXPLAIN {GROUP_KEY_LEFT_OUT}"))
+        .await
+        .join("\n");
+    let join = plan
+        .lines()
+        .find(|line| line.contains("HashJoinExec") && line.contains("top@"))
+        .unwrap_or_else(|| panic!("no join with the subquery in:\n{plan}"));
+    assert!(!join.contains("filter="), "{join}");
+}
+
 /// Queries that join an aggregate's groups on keys and values, each finding rows.
 const JOINS_WITH_GROUPS: &[&str] = &[
     CHEAPEST_OFFERS,
@@ -84,6 +104,8 @@ const JOINS_WITH_GROUPS: &[&str] = &[
      JOIN (SELECT part, supplier, max(cost) AS top FROM gold.offers GROUP BY part, supplier) AS m \
        ON o.part = m.part AND o.cost = m.top \
      JOIN gold.parts ON p_id = o.part WHERE p_kind = 7",
+    // A group key left out of the subquery's columns: its rows are not unique on the other.
+    GROUP_KEY_LEFT_OUT,
     // A semi join on a key and a value, with a filter of its own.
     "SELECT count(*) AS c FROM gold.offers JOIN gold.parts ON p_id = part \
      WHERE p_kind = 9 AND EXISTS (SELECT 1 FROM \
