@@ -183,8 +183,8 @@ fn group_keys(plan: &Arc<dyn ExecutionPlan>) -> Option<Groups> {
     }
 }
 
-/// `join`'s filter with an equality for each of `moved` (keys that are columns on both sides)
-/// added; `None` if a key is not a column.
+/// `join`'s filter with an equality for each of `moved` (keys that are columns on both sides,
+/// of one type) added; `None` if a key is not such a pair of columns.
 fn with_equalities(join: &HashJoinExec, moved: JoinOnRef) -> Option<JoinFilter> {
     let (mut fields, mut indices, mut expression) = match join.filter() {
         Some(filter) => (
@@ -203,16 +203,22 @@ fn with_equalities(join: &HashJoinExec, moved: JoinOnRef) -> Option<JoinFilter> 
                 _ => &right_schema,
             };
             let field = Arc::clone(schema.fields().get(column.index())?);
+            let data_type = field.data_type().clone();
             let position = fields.len();
             fields.push(field);
             indices.push(ColumnIndex {
                 index: column.index(),
                 side,
             });
-            Some(Arc::new(Column::new(column.name(), position)) as Arc<dyn PhysicalExpr>)
+            let column = Arc::new(Column::new(column.name(), position)) as Arc<dyn PhysicalExpr>;
+            Some((column, data_type))
         };
-        let left = side_column(left, JoinSide::Left)?;
-        let right = side_column(right, JoinSide::Right)?;
+        let (left, left_type) = side_column(left, JoinSide::Left)?;
+        let (right, right_type) = side_column(right, JoinSide::Right)?;
+        // A hash join's keys are of one type; an equality of two types would fail when run.
+        if left_type != right_type {
+            return None;
+        }
         let equal: Arc<dyn PhysicalExpr> = Arc::new(BinaryExpr::new(left, Operator::Eq, right));
         expression = Some(match expression {
             Some(before) => Arc::new(BinaryExpr::new(before, Operator::And, equal)),
