@@ -100,10 +100,8 @@ impl OrderedSubstrings {
             | ScalarValue::Utf8View(Some(pattern)) => pattern.clone(),
             _ => return None,
         };
-        let shaped = pattern.len() >= 2
-            && pattern.starts_with('%')
-            && pattern.ends_with('%')
-            && !pattern.contains(['_', '\\']);
+        let shaped =
+            pattern.starts_with('%') && pattern.ends_with('%') && !pattern.contains(['_', '\\']);
         let substrings: Vec<Finder<'static>> = pattern
             .split('%')
             .filter(|substring| !substring.is_empty())
