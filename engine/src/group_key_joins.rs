@@ -18,7 +18,6 @@
 use std::sync::Arc;
 
 use arrow::datatypes::Schema;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::common::{JoinSide, JoinType, NullEquality};
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result;
@@ -32,6 +31,8 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::utils::{ColumnIndex, JoinFilter};
 use datafusion::physical_plan::joins::{HashJoinExec, JoinOnRef, PartitionMode};
 use datafusion::physical_plan::projection::ProjectionExec;
+
+use crate::plan_rewrites::rewrite_nodes;
 
 /// Operators that hand their input's rows on unchanged, in their input's columns.
 const SAME_ROWS: &[&str] = &[
@@ -55,16 +56,10 @@ impl PhysicalOptimizerRule for JoinsOnGroupKeys {
         if !config.optimizer.enable_join_dynamic_filter_pushdown {
             return Ok(plan);
         }
-        plan.transform_up(|node| {
-            let Some(join) = node.downcast_ref::<HashJoinExec>() else {
-                return Ok(Transformed::no(node));
-            };
-            match on_group_keys(join)? {
-                Some(rewritten) => Ok(Transformed::yes(rewritten)),
-                None => Ok(Transformed::no(node)),
-            }
+        rewrite_nodes(plan, |node| match node.downcast_ref::<HashJoinExec>() {
+            Some(join) => on_group_keys(join),
+            None => Ok(None),
         })
-        .data()
     }
 
     fn name(&self) -> &str {

@@ -32,7 +32,7 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use memchr::memmem::Finder;
 
-use crate::filter_predicates::rewrite_filter_predicates;
+use crate::plan_rewrites::rewrite_filter_predicates;
 use crate::single_child::single_child;
 
 /// The physical optimizer rule that tests each filter's `LIKE` of substrings between `%`s as

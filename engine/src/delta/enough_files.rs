@@ -11,7 +11,6 @@ use std::collections::HashSet;
 use std::sync::Arc;
 
 use datafusion::common::stats::Precision;
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::config::ConfigOptions;
 use datafusion::datasource::listing::PartitionedFile;
 use datafusion::datasource::physical_plan::{
@@ -22,6 +21,8 @@ use datafusion::error::Result;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use object_store::path::Path;
+
+use crate::plan_rewrites::rewrite_nodes;
 
 /// The physical optimizer rule that drops, from each Parquet scan with a limit and no filter,
 /// the files beyond those whose rows reach the limit. Runs after DataFusion's own rules, once
@@ -35,13 +36,7 @@ impl PhysicalOptimizerRule for ReadEnoughFiles {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
-            Ok(match with_enough_files(&node) {
-                Some(fewer) => Transformed::yes(fewer),
-                None => Transformed::no(node),
-            })
-        })
-        .data()
+        rewrite_nodes(plan, |node| Ok(with_enough_files(node)))
     }
 
     fn name(&self) -> &str {

@@ -16,7 +16,6 @@
 
 use std::sync::Arc;
 
-use datafusion::common::tree_node::{Transformed, TransformedResult, TreeNode};
 use datafusion::config::ConfigOptions;
 use datafusion::datasource::physical_plan::{FileScanConfigBuilder, FileSource, ParquetSource};
 use datafusion::datasource::source::DataSourceExec;
@@ -28,6 +27,7 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::statistics::{StatisticsArgs, StatisticsContext};
 
 use super::dynamic_filters::PASS_ROWS_ON;
+use crate::plan_rewrites::rewrite_nodes;
 
 /// A filter expected to keep at most one row in this many is a lookup.
 const ROWS_PER_KEPT_ROW: usize = 1000;
@@ -44,13 +44,7 @@ impl PhysicalOptimizerRule for LookupRowFilters {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        plan.transform_up(|node| {
-            Ok(match filtering_rows_in_reader(&node)? {
-                Some(changed) => Transformed::yes(changed),
-                None => Transformed::no(node),
-            })
-        })
-        .data()
+        rewrite_nodes(plan, filtering_rows_in_reader)
     }
 
     fn name(&self) -> &str {

@@ -19,7 +19,7 @@ use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 
 use self::expr::NarrowingAnd;
-use crate::filter_predicates::rewrite_filter_predicates;
+use crate::plan_rewrites::rewrite_filter_predicates;
 
 /// The physical optimizer rule that gives every `FilterExec` with two conjuncts or more an
 /// [`NarrowingAnd`] predicate.
