@@ -35,6 +35,9 @@ pub(super) struct Judge {
 
 struct JudgedFilter {
     filter: Arc<dyn PhysicalExpr>,
+    /// Whether one of the plan's hash joins produces the filter: while that join has yet to
+    /// build, the stream holds its batches back (see `exec.rs`).
+    from_join: bool,
     /// What the filter held at `generation`, its last update seen: read again only when its
     /// join updates it, not for every batch.
     held: Held,
@@ -45,10 +48,14 @@ struct JudgedFilter {
 }
 
 impl Judge {
-    pub(super) fn new(filters: Vec<Arc<dyn PhysicalExpr>>) -> Self {
+    /// Judges `filters`, of which those whose ids are in `from_joins` come from hash joins.
+    pub(super) fn new(filters: Vec<Arc<dyn PhysicalExpr>>, from_joins: &[u64]) -> Self {
         let filters = filters
             .into_iter()
             .map(|filter| JudgedFilter {
+                from_join: filter
+                    .expression_id()
+                    .is_some_and(|id| from_joins.contains(&id)),
                 filter,
                 held: Held::Nothing,
                 generation: None,
@@ -68,11 +75,7 @@ impl Judge {
         coalescer: &mut BatchCoalescer,
     ) -> Result<()> {
         for judged in self.filters.iter_mut().filter(|judged| judged.paying) {
-            let generation = judged.filter.snapshot_generation();
-            if judged.generation != Some(generation) {
-                judged.held = held_by(&judged.filter, &batch.schema());
-                judged.generation = Some(generation);
-            }
+            judged.refresh(&batch.schema());
             let (test, give_up_above) = match &judged.held {
                 // Until its join has built, a dynamic filter keeps every row.
                 Held::Nothing => continue,
@@ -97,6 +100,39 @@ impl Judge {
             }
         }
         Ok(coalescer.push_batch(batch)?)
+    }
+
+    /// Whether a filter still paying comes from a join that has yet to build: until it has,
+    /// its placeholder keeps every row.
+    pub(super) fn awaits_a_join(&mut self, schema: &Schema) -> bool {
+        self.filters
+            .iter_mut()
+            .filter(|judged| judged.paying && judged.from_join)
+            .any(|judged| {
+                judged.refresh(schema);
+                matches!(judged.held, Held::Nothing)
+            })
+    }
+
+    /// The filters of joins that had yet to build when last looked at.
+    pub(super) fn awaited_joins(&self) -> Vec<Arc<dyn PhysicalExpr>> {
+        self.filters
+            .iter()
+            .filter(|judged| judged.paying && judged.from_join)
+            .filter(|judged| matches!(judged.held, Held::Nothing))
+            .map(|judged| Arc::clone(&judged.filter))
+            .collect()
+    }
+}
+
+impl JudgedFilter {
+    /// Reads what the filter holds again, when its join has updated it since the last look.
+    fn refresh(&mut self, schema: &Schema) {
+        let generation = self.filter.snapshot_generation();
+        if self.generation != Some(generation) {
+            self.held = held_by(&self.filter, schema);
+            self.generation = Some(generation);
+        }
     }
 }
 

@@ -19,8 +19,10 @@ mod exec;
 mod judge;
 mod one_list;
 
+use std::collections::HashSet;
 use std::sync::Arc;
 
+use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
@@ -63,7 +65,8 @@ impl PhysicalOptimizerRule for ApplyDynamicFilters {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        apply_under(plan, None)
+        let joins = filters_of_joins(&plan)?;
+        apply_under(plan, None, &joins)
     }
 
     fn name(&self) -> &str {
@@ -75,18 +78,35 @@ impl PhysicalOptimizerRule for ApplyDynamicFilters {
     }
 }
 
+/// The ids of the dynamic filters the hash joins of `plan` produce.
+fn filters_of_joins(plan: &Arc<dyn ExecutionPlan>) -> Result<HashSet<u64>> {
+    let mut ids = HashSet::new();
+    plan.apply(|node| {
+        if let Some(join) = node.downcast_ref::<HashJoinExec>() {
+            ids.extend(
+                join.dynamic_expressions_produced()
+                    .iter()
+                    .filter_map(|filter| filter.expression_id()),
+            );
+        }
+        Ok(TreeNodeRecursion::Continue)
+    })?;
+    Ok(ids)
+}
+
 /// `plan` with its scans' dynamic filters applied, but for the filter of `first_join` (the
 /// identity of the filter of the first join above `plan`, if only [`PASS_ROWS_ON`] are between).
 fn apply_under(
     plan: Arc<dyn ExecutionPlan>,
     first_join: Option<u64>,
+    joins: &HashSet<u64>,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     // A plan this rule has seen before keeps its filters as they are.
     if plan.downcast_ref::<DynamicFiltersExec>().is_some() {
         return Ok(plan);
     }
-    if let Some(filtered) =
-        above_own_filter(&plan, first_join).or_else(|| DynamicFiltersExec::over(&plan, first_join))
+    if let Some(filtered) = above_own_filter(&plan, first_join, joins)
+        .or_else(|| DynamicFiltersExec::over(&plan, first_join, joins))
     {
         return Ok(filtered);
     }
@@ -101,7 +121,7 @@ fn apply_under(
     let children = plan
         .children()
         .into_iter()
-        .map(|child| apply_under(Arc::clone(child), first_join))
+        .map(|child| apply_under(Arc::clone(child), first_join, joins))
         .collect::<Result<Vec<_>>>()?;
     replace_children_if_necessary(plan, children)
 }
@@ -114,6 +134,7 @@ fn apply_under(
 fn above_own_filter(
     plan: &Arc<dyn ExecutionPlan>,
     first_join: Option<u64>,
+    joins: &HashSet<u64>,
 ) -> Option<Arc<dyn ExecutionPlan>> {
     plan.downcast_ref::<FilterExec>()?;
     let [delta_scan] = plan.children()[..] else {
@@ -123,6 +144,6 @@ fn above_own_filter(
         return None;
     };
     (delta_scan.name() == "DeltaScanExec")
-        .then(|| DynamicFiltersExec::above(plan, scan, first_join))
+        .then(|| DynamicFiltersExec::above(plan, scan, first_join, joins))
         .flatten()
 }
