@@ -13,6 +13,8 @@
 //! filters pay is decided twice: when planning, by [`ApplyDynamicFilters`] (not the filter of a
 //! join that reads the scan itself), and while reading, by the [`judge`] (not a filter that
 //! keeps nearly every row, nor a lookup in a join's hash table that keeps more than a few).
+//! Batches read before a join above has built its filter wait for it (`exec.rs`,
+//! `HOLD_BYTES`), rather than pass untested.
 
 mod across_keys;
 mod exec;
