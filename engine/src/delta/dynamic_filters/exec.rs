@@ -252,12 +252,15 @@ impl FilteredStream {
 
     /// Filters `batch`, or holds it back while a join above has yet to build its filter.
     fn filter_or_hold(&mut self, batch: RecordBatch) -> Result<()> {
-        let size = batch.get_array_memory_size();
-        if self.held_bytes + size <= HOLD_BYTES && self.judge.awaits_a_join(&batch.schema()) {
-            self.held_bytes += size;
-            self.held_batches.add(1);
-            self.held.push(batch);
-            return Ok(());
+        // Sized only while a join is awaited: most batches are read after every join built.
+        if self.judge.awaits_a_join(&batch.schema()) {
+            let size = batch.get_array_memory_size();
+            if self.held_bytes + size <= HOLD_BYTES {
+                self.held_bytes += size;
+                self.held_batches.add(1);
+                self.held.push(batch);
+                return Ok(());
+            }
         }
         self.release_held()?;
         self.judge.push(batch, &mut self.coalescer)

@@ -105,23 +105,25 @@ impl Judge {
     /// Whether a filter still paying comes from a join that has yet to build: until it has,
     /// its placeholder keeps every row.
     pub(super) fn awaits_a_join(&mut self, schema: &Schema) -> bool {
-        self.filters
-            .iter_mut()
-            .filter(|judged| judged.paying && judged.from_join)
-            .any(|judged| {
+        for judged in self.filters.iter_mut() {
+            if judged.paying && judged.from_join {
                 judged.refresh(schema);
-                matches!(judged.held, Held::Nothing)
-            })
+            }
+        }
+        self.awaited().next().is_some()
     }
 
     /// The filters of joins that had yet to build when last looked at.
     pub(super) fn awaited_joins(&self) -> Vec<Arc<dyn PhysicalExpr>> {
-        self.filters
-            .iter()
-            .filter(|judged| judged.paying && judged.from_join)
-            .filter(|judged| matches!(judged.held, Held::Nothing))
+        self.awaited()
             .map(|judged| Arc::clone(&judged.filter))
             .collect()
+    }
+
+    fn awaited(&self) -> impl Iterator<Item = &JudgedFilter> {
+        self.filters.iter().filter(|judged| {
+            judged.paying && judged.from_join && matches!(judged.held, Held::Nothing)
+        })
     }
 }
 
