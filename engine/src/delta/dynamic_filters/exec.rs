@@ -1,6 +1,5 @@
 //! [`DynamicFiltersExec`]: a scan's dynamic filters applied to its batches.
 
-use std::collections::HashSet;
 use std::fmt;
 use std::pin::Pin;
 use std::sync::Arc;
@@ -28,7 +27,8 @@ use futures::{FutureExt, Stream, StreamExt};
 
 use crate::single_child::single_child;
 
-use super::judge::Judge;
+use super::FilterProducers;
+use super::judge::{FilterSource, Judge};
 
 /// Keeps the rows of its input (a Parquet scan) that its dynamic filters may keep.
 #[derive(Debug)]
@@ -36,75 +36,75 @@ pub(crate) struct DynamicFiltersExec {
     input: Arc<dyn ExecutionPlan>,
     /// The scan's dynamic filters, with their columns found in the scan's output.
     filters: Vec<Arc<dyn PhysicalExpr>>,
-    /// The ids of those of `filters` that hash joins of the plan produce.
-    from_joins: Vec<u64>,
+    /// Where each of `filters` comes from.
+    sources: Vec<FilterSource>,
     /// The rows kept and the time spent, for `EXPLAIN ANALYZE`.
     metrics: ExecutionPlanMetricsSet,
 }
 
 impl DynamicFiltersExec {
-    /// `scan` with its dynamic filters but `first_join`'s applied, when it is a Parquet scan
-    /// that has some and does not apply them to rows itself. `joins` holds the ids of the
-    /// filters the plan's hash joins produce.
+    /// `scan` with its dynamic filters applied, when it is a Parquet scan that has some and
+    /// does not apply them to rows itself; the filter of `first_join` only as a bitmap.
     pub(super) fn over(
         scan: &Arc<dyn ExecutionPlan>,
         first_join: Option<u64>,
-        joins: &HashSet<u64>,
+        producers: &FilterProducers,
     ) -> Option<Arc<dyn ExecutionPlan>> {
         // The predicate names the table's columns; the filter reads the scan's output. A filter
         // on a column the scan does not return is left to the reader.
         let schema = scan.schema();
-        let filters: Vec<_> = dynamic_filters(scan, first_join)?
+        let filters: Vec<_> = dynamic_filters(scan)?
             .into_iter()
             .filter_map(|conjunct| reassign_expr_columns(conjunct, &schema).ok())
             .collect();
-        Self::applied_to(scan, filters, joins)
+        Self::applied_to(scan, filters, first_join, producers)
     }
 
-    /// `filtered` (the scan's own filter, over the scan) with `scan`'s dynamic filters but
-    /// `first_join`'s applied to its output, when they all read columns it returns.
+    /// `filtered` (the scan's own filter, over the scan) with `scan`'s dynamic filters applied
+    /// to its output, when they all read columns it returns; the filter of `first_join` only
+    /// as a bitmap.
     pub(super) fn above(
         filtered: &Arc<dyn ExecutionPlan>,
         scan: &Arc<dyn ExecutionPlan>,
         first_join: Option<u64>,
-        joins: &HashSet<u64>,
+        producers: &FilterProducers,
     ) -> Option<Arc<dyn ExecutionPlan>> {
         let schema = filtered.schema();
-        let filters = dynamic_filters(scan, first_join)?
+        let filters = dynamic_filters(scan)?
             .into_iter()
             .map(|conjunct| reassign_expr_columns(conjunct, &schema).ok())
             .collect::<Option<Vec<_>>>()?;
-        Self::applied_to(filtered, filters, joins)
+        Self::applied_to(filtered, filters, first_join, producers)
     }
 
     fn applied_to(
         input: &Arc<dyn ExecutionPlan>,
         filters: Vec<Arc<dyn PhysicalExpr>>,
-        joins: &HashSet<u64>,
+        first_join: Option<u64>,
+        producers: &FilterProducers,
     ) -> Option<Arc<dyn ExecutionPlan>> {
+        let (filters, sources): (Vec<_>, Vec<_>) = filters
+            .into_iter()
+            .filter_map(|filter| {
+                let source = producers.source_of(&filter, first_join)?;
+                Some((filter, source))
+            })
+            .unzip();
         if filters.is_empty() {
             return None;
         }
-        let from_joins = filters
-            .iter()
-            .filter_map(|filter| filter.expression_id())
-            .filter(|id| joins.contains(id))
-            .collect();
         Some(Arc::new(Self {
             input: Arc::clone(input),
             filters,
-            from_joins,
+            sources,
             metrics: ExecutionPlanMetricsSet::new(),
         }))
     }
 }
 
-/// The dynamic filters of `scan` but `first_join`'s, naming the table's columns, when it is a
-/// Parquet scan that does not apply them to rows itself.
-fn dynamic_filters(
-    scan: &Arc<dyn ExecutionPlan>,
-    first_join: Option<u64>,
-) -> Option<Vec<Arc<dyn PhysicalExpr>>> {
+/// The dynamic filters of `scan`, naming the table's columns, when it is a Parquet scan that
+/// does not apply them to rows itself.
+fn dynamic_filters(scan: &Arc<dyn ExecutionPlan>) -> Option<Vec<Arc<dyn PhysicalExpr>>> {
     let (_, source) = scan
         .downcast_ref::<DataSourceExec>()
         .and_then(|exec| exec.downcast_to_file_source::<ParquetSource>())?;
@@ -114,12 +114,7 @@ fn dynamic_filters(
     }
     let filters = split_conjunction(&predicate)
         .into_iter()
-        .filter(|conjunct| {
-            conjunct
-                .downcast_ref::<DynamicFilterPhysicalExpr>()
-                .is_some()
-                && (first_join.is_none() || conjunct.expression_id() != first_join)
-        })
+        .filter(|conjunct| conjunct.is::<DynamicFilterPhysicalExpr>())
         .map(Arc::clone)
         .collect();
     Some(filters)
@@ -153,7 +148,7 @@ impl ExecutionPlan for DynamicFiltersExec {
         Ok(Arc::new(Self {
             input,
             filters: self.filters.clone(),
-            from_joins: self.from_joins.clone(),
+            sources: self.sources.clone(),
             metrics: ExecutionPlanMetricsSet::new(),
         }))
     }
@@ -187,7 +182,7 @@ impl ExecutionPlan for DynamicFiltersExec {
     ) -> Result<SendableRecordBatchStream> {
         let batch_size = context.session_config().batch_size();
         let input = self.input.execute(partition, context)?;
-        let judge = Judge::new(self.filters.clone(), &self.from_joins);
+        let judge = Judge::new(self.filters.clone(), self.sources.clone());
         Ok(Box::pin(FilteredStream::new(
             input,
             judge,
@@ -381,9 +376,14 @@ mod tests {
         (filter, update)
     }
 
-    fn filtered(filter: &Arc<DynamicFilterPhysicalExpr>, from_joins: &[u64]) -> FilteredStream {
+    fn filtered(filter: &Arc<DynamicFilterPhysicalExpr>, from_join: bool) -> FilteredStream {
         let filters = vec![Arc::clone(filter) as Arc<dyn PhysicalExpr>];
-        let judge = Judge::new(filters, from_joins);
+        let source = FilterSource {
+            from_join,
+            build_keys: None,
+            bitmap_only: false,
+        };
+        let judge = Judge::new(filters, vec![source]);
         FilteredStream::new(keys(), judge, 8192, &ExecutionPlanMetricsSet::new(), 0)
     }
 
@@ -395,7 +395,7 @@ mod tests {
     async fn rows_read_before_a_join_has_built_wait_for_its_filter() {
         let (filter, update) = placeholder_and_update();
         let id = filter.expression_id().expect("a dynamic filter has an id");
-        let mut stream = filtered(&filter, &[id]);
+        let mut stream = filtered(&filter, true);
         // The input ends while the join has yet to build: nothing passes untested.
         assert!(futures::poll!(stream.next()).is_pending());
         filter.update(update).expect("the filter takes k <= 3");
@@ -409,7 +409,7 @@ mod tests {
         // A TopK's filter, say, is set from the rows this stream passes on: waiting for it
         // would wait for ever.
         let (filter, _) = placeholder_and_update();
-        let batches: Vec<RecordBatch> = filtered(&filter, &[])
+        let batches: Vec<RecordBatch> = filtered(&filter, false)
             .try_collect()
             .await
             .expect("the rows are read");

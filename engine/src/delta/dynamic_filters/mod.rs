@@ -17,16 +17,18 @@
 //! `HOLD_BYTES`), rather than pass untested.
 
 mod across_keys;
+mod build_keys;
 mod exec;
 mod judge;
 mod one_list;
 
-use std::collections::HashSet;
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 use datafusion::common::tree_node::{TreeNode, TreeNodeRecursion};
 use datafusion::config::ConfigOptions;
 use datafusion::error::Result;
+use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_optimizer::PhysicalOptimizerRule;
 use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
@@ -34,7 +36,9 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 
 pub(crate) use self::across_keys::TransitiveDynamicFilters;
+use self::build_keys::{BuildKeys, collected_by_joins};
 use self::exec::DynamicFiltersExec;
+use self::judge::FilterSource;
 
 /// Operators that pass rows on without work worth saving: a filter from the first join above
 /// them is not applied under them (see [`ApplyDynamicFilters`]).
@@ -67,8 +71,12 @@ impl PhysicalOptimizerRule for ApplyDynamicFilters {
         plan: Arc<dyn ExecutionPlan>,
         _config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let joins = filters_of_joins(&plan)?;
-        apply_under(plan, None, &joins)
+        let (plan, build_keys) = collected_by_joins(plan)?;
+        let producers = FilterProducers {
+            joins: filters_of_joins(&plan)?,
+            build_keys,
+        };
+        apply_under(plan, None, &producers)
     }
 
     fn name(&self) -> &str {
@@ -96,19 +104,51 @@ fn filters_of_joins(plan: &Arc<dyn ExecutionPlan>) -> Result<HashSet<u64>> {
     Ok(ids)
 }
 
-/// `plan` with its scans' dynamic filters applied, but for the filter of `first_join` (the
-/// identity of the filter of the first join above `plan`, if only [`PASS_ROWS_ON`] are between).
+/// What the plan says of where dynamic filters come from.
+#[derive(Debug)]
+struct FilterProducers {
+    /// The ids of the filters the plan's hash joins produce.
+    joins: HashSet<u64>,
+    /// The keys collected from the build sides of joins, by the id of the join's filter.
+    build_keys: HashMap<u64, Arc<BuildKeys>>,
+}
+
+impl FilterProducers {
+    /// Where `filter` comes from; `None` if it is the filter of `first_join` (the first join
+    /// above the scan) and cannot be a bitmap.
+    fn source_of(
+        &self,
+        filter: &Arc<dyn PhysicalExpr>,
+        first_join: Option<u64>,
+    ) -> Option<FilterSource> {
+        let id = filter.expression_id();
+        let build_keys = id.and_then(|id| self.build_keys.get(&id)).cloned();
+        let bitmap_only = id.is_some() && id == first_join;
+        if bitmap_only && build_keys.is_none() {
+            return None;
+        }
+        Some(FilterSource {
+            from_join: id.is_some_and(|id| self.joins.contains(&id)),
+            build_keys,
+            bitmap_only,
+        })
+    }
+}
+
+/// `plan` with its scans' dynamic filters applied, the filter of `first_join` (the identity of
+/// the filter of the first join above `plan`, if only [`PASS_ROWS_ON`] are between) only as a
+/// bitmap.
 fn apply_under(
     plan: Arc<dyn ExecutionPlan>,
     first_join: Option<u64>,
-    joins: &HashSet<u64>,
+    producers: &FilterProducers,
 ) -> Result<Arc<dyn ExecutionPlan>> {
     // A plan this rule has seen before keeps its filters as they are.
     if plan.downcast_ref::<DynamicFiltersExec>().is_some() {
         return Ok(plan);
     }
-    if let Some(filtered) = above_own_filter(&plan, first_join, joins)
-        .or_else(|| DynamicFiltersExec::over(&plan, first_join, joins))
+    if let Some(filtered) = above_own_filter(&plan, first_join, producers)
+        .or_else(|| DynamicFiltersExec::over(&plan, first_join, producers))
     {
         return Ok(filtered);
     }
@@ -123,7 +163,7 @@ fn apply_under(
     let children = plan
         .children()
         .into_iter()
-        .map(|child| apply_under(Arc::clone(child), first_join, joins))
+        .map(|child| apply_under(Arc::clone(child), first_join, producers))
         .collect::<Result<Vec<_>>>()?;
     replace_children_if_necessary(plan, children)
 }
@@ -136,7 +176,7 @@ fn apply_under(
 fn above_own_filter(
     plan: &Arc<dyn ExecutionPlan>,
     first_join: Option<u64>,
-    joins: &HashSet<u64>,
+    producers: &FilterProducers,
 ) -> Option<Arc<dyn ExecutionPlan>> {
     plan.downcast_ref::<FilterExec>()?;
     let [delta_scan] = plan.children()[..] else {
@@ -146,6 +186,6 @@ fn above_own_filter(
         return None;
     };
     (delta_scan.name() == "DeltaScanExec")
-        .then(|| DynamicFiltersExec::above(plan, scan, first_join, joins))
+        .then(|| DynamicFiltersExec::above(plan, scan, first_join, producers))
         .flatten()
 }
