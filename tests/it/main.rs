@@ -17,6 +17,7 @@ mod golden;
 mod group_key_joins;
 mod history;
 mod join_modes;
+mod key_bitmaps;
 mod lake_catalog;
 mod like_patterns;
 mod memory;

@@ -140,7 +140,7 @@ async fn a_joins_keys_are_not_looked_up_twice_when_the_join_reads_the_scan_itsel
 
 /// A lake with `gold.many`, whose `n` is `many_from` for `value` from 1 to `row_count`, and
 /// `gold.most`, whose `k` is `most_from` for `value` from 1 to `keys`.
-async fn lake_to_join(
+pub(crate) async fn lake_to_join(
     many_from: &str,
     row_count: u32,
     most_from: &str,
@@ -168,7 +168,7 @@ async fn lake_to_join(
 
 /// How many groups of `gold.many`'s numbers have a key in `gold.most` (the filter of the join
 /// reaches the scan under the aggregate).
-const GROUPS_JOINED: &str = "SELECT count(*) AS c FROM \
+pub(crate) const GROUPS_JOINED: &str = "SELECT count(*) AS c FROM \
     (SELECT n, count(*) AS per_n FROM gold.many GROUP BY n) JOIN gold.most ON n = k";
 
 /// The rows, in thousands, that the first operator of `sql`'s `EXPLAIN ANALYZE` naming
@@ -204,7 +204,7 @@ async fn dynamic_filters_that_keep_nearly_every_row_stop_being_applied() {
 
 /// Sets `engine`'s session to split both sides of every join by a hash of the key, over 4
 /// partitions, and checks that [`GROUPS_JOINED`]'s join is so planned.
-async fn split_both_sides_of_joins(engine: &Engine) {
+pub(crate) async fn split_both_sides_of_joins(engine: &Engine) {
     for setting in [
         "datafusion.execution.target_partitions = 4",
         "datafusion.optimizer.hash_join_single_partition_threshold = 0",

@@ -190,11 +190,14 @@ impl KeyBitmap {
     }
 }
 
+/// The keys collected from the build sides of joins, by the id of the join's dynamic filter.
+pub(super) type KeysByFilter = HashMap<u64, Arc<BuildKeys>>;
+
 /// `plan` with a [`BuildKeysExec`] on the build side of each hash join whose keys may make a
 /// bitmap, and the keys of each, by the id of the join's dynamic filter.
 pub(super) fn collected_by_joins(
     plan: Arc<dyn ExecutionPlan>,
-) -> Result<(Arc<dyn ExecutionPlan>, HashMap<u64, Arc<BuildKeys>>)> {
+) -> Result<(Arc<dyn ExecutionPlan>, KeysByFilter)> {
     let mut collected = HashMap::new();
     let plan = plan
         .transform_up(|node| {

@@ -394,7 +394,6 @@ mod tests {
     #[tokio::test]
     async fn rows_read_before_a_join_has_built_wait_for_its_filter() {
         let (filter, update) = placeholder_and_update();
-        let id = filter.expression_id().expect("a dynamic filter has an id");
         let mut stream = filtered(&filter, true);
         // The input ends while the join has yet to build: nothing passes untested.
         assert!(futures::poll!(stream.next()).is_pending());

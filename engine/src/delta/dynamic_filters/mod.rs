@@ -36,7 +36,7 @@ use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::HashJoinExec;
 
 pub(crate) use self::across_keys::TransitiveDynamicFilters;
-use self::build_keys::{BuildKeys, collected_by_joins};
+use self::build_keys::{KeysByFilter, collected_by_joins};
 use self::exec::DynamicFiltersExec;
 use self::judge::FilterSource;
 
@@ -69,9 +69,14 @@ impl PhysicalOptimizerRule for ApplyDynamicFilters {
     fn optimize(
         &self,
         plan: Arc<dyn ExecutionPlan>,
-        _config: &ConfigOptions,
+        config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
-        let (plan, build_keys) = collected_by_joins(plan)?;
+        // With row filters on, the reader applies the filters itself, and knows no bitmaps.
+        let (plan, build_keys) = if config.execution.parquet.pushdown_filters {
+            (plan, HashMap::new())
+        } else {
+            collected_by_joins(plan)?
+        };
         let producers = FilterProducers {
             joins: filters_of_joins(&plan)?,
             build_keys,
@@ -110,7 +115,7 @@ struct FilterProducers {
     /// The ids of the filters the plan's hash joins produce.
     joins: HashSet<u64>,
     /// The keys collected from the build sides of joins, by the id of the join's filter.
-    build_keys: HashMap<u64, Arc<BuildKeys>>,
+    build_keys: KeysByFilter,
 }
 
 impl FilterProducers {
