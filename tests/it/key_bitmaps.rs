@@ -19,13 +19,18 @@ async fn many_keys_filter_the_rows_of_the_scan_under_the_first_join_above_it() {
     assert_eq!(through, 20.0);
 }
 
-/// Counts and sums of `gold.many`'s numbers joined with `gold.most`'s keys, as inner and semi
-/// joins: on the integer keys (tested by a bitmap) and on their text (no bitmap), in turn.
+/// Counts and sums of `gold.many`'s numbers joined with `gold.most`'s keys, as inner, semi,
+/// anti and outer joins: on the integer keys (tested by a bitmap where the join may filter its
+/// other side) and on their text (no bitmap), in turn.
 async fn assert_joins_agree_with_their_text_keys(engine: &Engine) {
     let joins = [
         "SELECT count(*) AS c, sum(n) AS s FROM gold.many JOIN gold.most ON {n} = {k}",
         "SELECT count(*) AS c, sum(n) AS s FROM gold.many WHERE {n} IN (SELECT {k} FROM gold.most)",
         "SELECT count(*) AS c, sum(k) AS s FROM gold.most WHERE {k} IN (SELECT {n} FROM gold.many)",
+        "SELECT count(*) AS c, sum(n) AS s FROM gold.many \
+         WHERE NOT EXISTS (SELECT 1 FROM gold.most WHERE {k} = {n})",
+        "SELECT count(n) AS c, sum(k) AS s FROM gold.most LEFT JOIN gold.many ON {n} = {k}",
+        "SELECT count(k) AS c, sum(n) AS s FROM gold.most RIGHT JOIN gold.many ON {n} = {k}",
     ];
     for join in joins {
         let integers = join.replace("{n}", "n").replace("{k}", "k");

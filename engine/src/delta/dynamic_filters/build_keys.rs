@@ -31,6 +31,7 @@ use arrow::datatypes::{DataType, Int32Type, Int64Type, SchemaRef};
 use datafusion::common::NullEquality;
 use datafusion::common::tree_node::{Transformed, TreeNode, TreeNodeRecursion};
 use datafusion::error::Result;
+use datafusion::execution::memory_pool::{MemoryConsumer, MemoryReservation};
 use datafusion::execution::{SendableRecordBatchStream, TaskContext};
 use datafusion::physical_expr::PhysicalExpr;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
@@ -49,7 +50,8 @@ use crate::single_child::single_child;
 /// and of 13.5 K parts (Q08) for 8 ns.
 pub(super) const MIN_KEYS: usize = 8 * 1024;
 
-/// The most keys collected (8 bytes each while collecting); a larger build side gets no bitmap.
+/// The most keys collected (8 bytes each while collecting, within the query's memory limit); a
+/// larger build side gets no bitmap.
 const MAX_KEYS: usize = 2_000_000;
 
 /// The widest range of keys a bitmap spans: 8 MiB. TPC-H's order keys at SF 10 span 60 M.
@@ -87,13 +89,15 @@ impl BuildKeys {
         self.bitmap.get().and_then(Option::as_ref)
     }
 
-    fn add(&self, keys: Option<&dyn Array>) {
+    /// Adds a batch's `keys`; `None` (keys that could not be read or kept) ends the bitmap.
+    /// Whether the keys are still collected.
+    fn add(&self, keys: Option<&dyn Array>) -> bool {
         let mut collecting = self
             .collecting
             .lock()
             .unwrap_or_else(PoisonError::into_inner);
         if collecting.given_up {
-            return;
+            return false;
         }
         match keys {
             Some(keys) if keys.data_type() == &DataType::Int64 => {
@@ -110,6 +114,7 @@ impl BuildKeys {
         if collecting.given_up {
             collecting.keys = Vec::new();
         }
+        !collecting.given_up
     }
 
     fn end_partition(&self) {
@@ -327,10 +332,13 @@ impl ExecutionPlan for BuildKeysExec {
         partition: usize,
         context: Arc<TaskContext>,
     ) -> Result<SendableRecordBatchStream> {
+        let reservation = MemoryConsumer::new("BuildKeysExec").register(context.memory_pool());
         Ok(Box::pin(KeysStream {
             input: self.input.execute(partition, context)?,
             key: Arc::clone(&self.key),
             keys: Arc::clone(&self.keys),
+            reservation,
+            collecting: true,
             ended: false,
         }))
     }
@@ -340,6 +348,10 @@ struct KeysStream {
     input: SendableRecordBatchStream,
     key: Arc<dyn PhysicalExpr>,
     keys: Arc<BuildKeys>,
+    /// The keys this partition collected, within the query's memory limit: past it, no bitmap.
+    reservation: MemoryReservation,
+    /// Whether the keys are still collected: not once they cannot make a bitmap.
+    collecting: bool,
     ended: bool,
 }
 
@@ -349,17 +361,25 @@ impl Stream for KeysStream {
     fn poll_next(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<Self::Item>> {
         let next = ready!(self.input.poll_next_unpin(cx));
         match &next {
-            Some(Ok(batch)) => {
-                // A key the join cannot read either fails the join; here it ends the bitmap.
-                let keys = self
-                    .key
-                    .evaluate(batch)
-                    .and_then(|keys| keys.into_array(batch.num_rows()))
-                    .ok();
-                self.keys.add(keys.as_deref());
+            Some(Ok(batch)) if self.collecting => {
+                // Keys past the memory limit, or that the join cannot read either (it fails on
+                // them), end the bitmap.
+                let collected = size_of::<i64>() * batch.num_rows();
+                let keys = match self.reservation.try_grow(collected) {
+                    Ok(()) => self
+                        .key
+                        .evaluate(batch)
+                        .and_then(|keys| keys.into_array(batch.num_rows()))
+                        .ok(),
+                    Err(_) => None,
+                };
+                self.collecting = self.keys.add(keys.as_deref());
+                if !self.collecting {
+                    self.reservation.free();
+                }
             }
             // A partition that fails or is dropped before its end never completes the keys.
-            Some(Err(_)) => {}
+            Some(_) => {}
             None if !self.ended => {
                 self.ended = true;
                 self.keys.end_partition();
@@ -431,10 +451,10 @@ mod tests {
     fn the_keys_are_a_bitmap_once_every_partition_has_ended() {
         let keys = BuildKeys::new(2);
         let half = MIN_KEYS as i64 / 2;
-        keys.add(Some(&Int64Array::from_iter_values(0..half)));
+        assert!(keys.add(Some(&Int64Array::from_iter_values(0..half))));
         keys.end_partition();
         assert!(keys.bitmap().is_none());
-        keys.add(Some(&Int64Array::from_iter_values(half..2 * half)));
+        assert!(keys.add(Some(&Int64Array::from_iter_values(half..2 * half))));
         keys.end_partition();
         let bitmap = keys.bitmap().expect("both partitions ended");
         let held = bitmap
@@ -446,8 +466,8 @@ mod tests {
     #[test]
     fn keys_that_cannot_be_read_leave_no_bitmap() {
         let keys = BuildKeys::new(1);
-        keys.add(Some(&Int64Array::from_iter_values(0..MIN_KEYS as i64)));
-        keys.add(None);
+        assert!(keys.add(Some(&Int64Array::from_iter_values(0..MIN_KEYS as i64))));
+        assert!(!keys.add(None), "unreadable keys end the bitmap");
         keys.end_partition();
         assert!(keys.bitmap().is_none());
     }

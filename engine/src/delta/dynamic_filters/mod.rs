@@ -11,10 +11,11 @@
 //! [`DynamicFiltersExec`] sits on the Parquet scan and applies the dynamic filters to whole
 //! batches (vectorized, as a `FilterExec` does), not through the reader's row selection. Which
 //! filters pay is decided twice: when planning, by [`ApplyDynamicFilters`] (not the filter of a
-//! join that reads the scan itself), and while reading, by the [`judge`] (not a filter that
-//! keeps nearly every row, nor a lookup in a join's hash table that keeps more than a few).
-//! Batches read before a join above has built its filter wait for it (`exec.rs`,
-//! `HOLD_BYTES`), rather than pass untested.
+//! join that reads the scan itself, unless as a bitmap of its keys), and while reading, by the
+//! [`judge`] (not a filter that keeps nearly every row, nor a lookup in a join's hash table
+//! that keeps more than a few). Batches read before a join above has built its filter wait for
+//! it (`exec.rs`, `HOLD_BYTES`), rather than pass untested. A join on one integer key collects
+//! the keys of its build side into a bitmap, which scans test instead (`build_keys.rs`).
 
 mod across_keys;
 mod build_keys;
@@ -61,7 +62,8 @@ pub(in crate::delta) const PASS_ROWS_ON: &[&str] = &[
 /// them, is left out: the join looks each row's key up in the same hash table, so filtering
 /// first would only do that work twice (TPC-H Q04: 40% slower). A filter pays when the rows
 /// it drops would have gone through other joins or an aggregate first (Q18's orders, Q17's
-/// lineitem).
+/// lineitem). The first join's filter is applied only when its keys make a bitmap, far
+/// cheaper than the join's lookup (`build_keys.rs`).
 #[derive(Debug, Default)]
 pub(crate) struct ApplyDynamicFilters;
 
