@@ -69,3 +69,26 @@ async fn key_bitmaps_never_change_an_answer() {
         assert_joins_agree_with_their_text_keys(&engine).await;
     }
 }
+
+#[tokio::test(flavor = "multi_thread")]
+async fn a_recursive_query_joins_each_round_with_its_own_keys() {
+    // Each round of the recursive term joins 10,000 new keys with `gold.many`: a filter kept
+    // from an earlier round would drop every row of the next (and a scan that waited for the
+    // join to set it again waited for ever).
+    let (_lake, engine) = lake_to_join("value", 10_000, "value", 1).await;
+    rows(
+        &engine,
+        "INSERT INTO gold.many SELECT value FROM generate_series(10001, 50000)",
+    )
+    .await;
+    // The round's keys on the build side, `gold.many` read on the other.
+    rows(&engine, "SET datafusion.optimizer.join_reordering = false").await;
+    let query = "WITH RECURSIVE r(n, depth) AS ( \
+                     SELECT value, 0 FROM generate_series(1, 10000) \
+                     UNION ALL \
+                     SELECT n + 10000, depth + 1 FROM ( \
+                         SELECT m.n, r.depth FROM r JOIN gold.many m ON m.n = r.n \
+                     ) WHERE depth < 3) \
+                 SELECT count(*) AS c, sum(n) AS s FROM r";
+    assert_eq!(rows(&engine, query).await, ["c=40000 | s=800020000"]);
+}

@@ -216,7 +216,7 @@ pub(super) fn collected_by_joins(
                 collected.insert(id, Arc::clone(collecting.keys()));
                 return Ok(Transformed::no(node));
             }
-            if !may_have_enough_keys(join.left())? {
+            if !may_have_enough_keys(join.left()) {
                 return Ok(Transformed::no(node));
             }
             let collecting =
@@ -250,13 +250,17 @@ fn bitmap_filter_id(join: &HashJoinExec) -> Option<u64> {
         .and_then(|filter| filter.expression_id())
 }
 
-/// Whether `build` may hold [`MIN_KEYS`] rows or more: unless its estimate says fewer.
-fn may_have_enough_keys(build: &Arc<dyn ExecutionPlan>) -> Result<bool> {
-    let statistics = StatisticsContext::new().compute(build.as_ref(), &StatisticsArgs::new())?;
-    Ok(statistics
-        .num_rows
-        .get_value()
-        .is_none_or(|&rows| rows >= MIN_KEYS))
+/// Whether `build` may hold [`MIN_KEYS`] rows or more: unless its estimate says fewer (an
+/// estimate that fails says nothing).
+fn may_have_enough_keys(build: &Arc<dyn ExecutionPlan>) -> bool {
+    StatisticsContext::new()
+        .compute(build.as_ref(), &StatisticsArgs::new())
+        .map_or(true, |statistics| {
+            statistics
+                .num_rows
+                .get_value()
+                .is_none_or(|&rows| rows >= MIN_KEYS)
+        })
 }
 
 /// Hands its input (a join's build side) on unchanged, collecting the join's keys into

@@ -35,6 +35,7 @@ use datafusion::physical_plan::ExecutionPlan;
 use datafusion::physical_plan::execution_plan::replace_children_if_necessary;
 use datafusion::physical_plan::filter::FilterExec;
 use datafusion::physical_plan::joins::HashJoinExec;
+use datafusion::physical_plan::recursive_query::RecursiveQueryExec;
 
 pub(crate) use self::across_keys::TransitiveDynamicFilters;
 use self::build_keys::{KeysByFilter, collected_by_joins};
@@ -73,6 +74,13 @@ impl PhysicalOptimizerRule for ApplyDynamicFilters {
         plan: Arc<dyn ExecutionPlan>,
         config: &ConfigOptions,
     ) -> Result<Arc<dyn ExecutionPlan>> {
+        // A recursive query runs its recursive term again for each round, after resetting the
+        // joins in it but not the filters they handed down: DataFusion does not support dynamic
+        // filters in plans executed again. Applied to rows, a filter of the first round would
+        // drop the rows of the next (or wait for a join that no longer sets it).
+        if plan.exists(|node| Ok(node.is::<RecursiveQueryExec>()))? {
+            return Ok(plan);
+        }
         // With row filters on, the reader applies the filters itself, and knows no bitmaps.
         let (plan, build_keys) = if config.execution.parquet.pushdown_filters {
             (plan, HashMap::new())
