@@ -17,7 +17,8 @@
 //! lookup is as cheap.
 //!
 //! Like the join's own table, the keys are collected once per plan: a join executed again
-//! reuses the table it built, and the bitmap matches it.
+//! reuses the table it built, and the bitmap matches it. A recursive query, which resets its
+//! joins for each round, has no dynamic filters applied to rows at all (see `mod.rs`).
 
 use std::collections::HashMap;
 use std::fmt;
@@ -48,7 +49,7 @@ use crate::single_child::single_child;
 /// The fewest keys for which a scan tests the first join's keys itself: TPC-H at SF 10 probes
 /// lineitem in a table of 2 K parts (Q17) for 2.3 ns a row and of 4 K suppliers (Q21) for 4 ns,
 /// and of 13.5 K parts (Q08) for 8 ns.
-pub(super) const MIN_KEYS: usize = 8 * 1024;
+const MIN_KEYS: usize = 8 * 1024;
 
 /// The most keys collected (8 bytes each while collecting, within the query's memory limit); a
 /// larger build side gets no bitmap.
