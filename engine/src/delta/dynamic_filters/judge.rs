@@ -45,6 +45,9 @@ pub(super) struct FilterSource {
 /// One stream's filters, each with what it has kept so far.
 pub(super) struct Judge {
     filters: Vec<JudgedFilter>,
+    /// Set once no filter awaits its join: a join sets its filter once, so no filter ever
+    /// awaits one again, and the batches that follow skip the look.
+    joins_built: bool,
 }
 
 struct JudgedFilter {
@@ -75,7 +78,10 @@ impl Judge {
                 paying: true,
             })
             .collect();
-        Self { filters }
+        Self {
+            filters,
+            joins_built: false,
+        }
     }
 
     /// Pushes the rows of `batch` that every filter still paying keeps to `coalescer`. Each
@@ -119,12 +125,17 @@ impl Judge {
     /// Whether a filter still paying comes from a join that has yet to build: until it has,
     /// its placeholder keeps every row.
     pub(super) fn awaits_a_join(&mut self, schema: &Schema) -> bool {
+        if self.joins_built {
+            return false;
+        }
         for judged in self.filters.iter_mut() {
             if judged.paying && judged.source.from_join {
                 judged.refresh(schema);
             }
         }
-        self.awaited().next().is_some()
+        let none_awaited = self.awaited().next().is_none();
+        self.joins_built = none_awaited;
+        !none_awaited
     }
 
     /// The filters of joins that had yet to build when last looked at.
